@@ -1,0 +1,44 @@
+# soilmap: `make demo` and `make test` set up a fresh Debian machine (GDAL, PROJ) and run.
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := libgdal-dev libproj-dev gdal-bin python3-gdal python3-numpy
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RELEASE_BIN := .build/release/soilmap
+DEMO_OUT := out/demo
+
+.PHONY: all setup build test demo clean
+
+all: build
+
+# Installs the Debian packages soilmap needs, only those that are missing.
+setup:
+	@missing=""; \
+	for package in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "setup: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+	  echo "setup: $(APT_PACKAGES) already installed"; \
+	fi
+
+build: setup
+	$(SWIFT) build -c release
+
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --no-parallel
+
+demo: build
+	@mkdir -p $(DEMO_OUT)
+	@echo "== soilmap info on the samples"
+	$(RELEASE_BIN) info samples/olinda/L7_ETMs.tif
+	$(RELEASE_BIN) info samples/olinda/olinda1.shp
+	$(RELEASE_BIN) info samples/luxembourg/elev.tif
+	$(RELEASE_BIN) info --json samples/olinda/L7_ETMs.tif > $(DEMO_OUT)/L7_ETMs.info.json
+	@echo "demo: JSON description written to $(DEMO_OUT)/L7_ETMs.info.json"
+
+clean:
+	rm -rf .build out

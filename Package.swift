@@ -1,0 +1,35 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "soilmap",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "GDAL", targets: ["GDAL"]),
+        .library(name: "SoilMap", targets: ["SoilMap"]),
+        .executable(name: "soilmap", targets: ["soilmap"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CGDAL",
+            path: "Sources/CGDAL",
+            pkgConfig: "gdal",
+            providers: [.apt(["libgdal-dev"])]
+        ),
+        .target(name: "GDAL", dependencies: ["CGDAL"]),
+        .target(name: "SoilMap", dependencies: ["GDAL"]),
+        .executableTarget(
+            name: "soilmap",
+            dependencies: [
+                "SoilMap",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "GDALTests", dependencies: ["GDAL"]),
+        .testTarget(name: "SoilMapTests", dependencies: ["SoilMap", "GDAL"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

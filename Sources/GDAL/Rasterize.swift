@@ -1,0 +1,34 @@
+import CGDAL
+
+/// What a rasterized feature writes into the cells it covers.
+public enum BurnValue: Sendable {
+    /// The same value for every feature.
+    case constant(Double)
+    /// The value of a numeric attribute of each feature.
+    case attribute(String)
+}
+
+extension Dataset {
+    /// Burns a layer into band `bandNumber` through GDAL's own rasterizer (what gdal_rasterize does).
+    /// The layer may be in another CRS: GDAL transforms it onto this raster's grid.
+    /// A cell is burnt when its centre is inside a polygon, or, with `allTouched`, when the polygon touches it.
+    public func rasterize(_ layer: Layer, bandNumber: Int = 1, burn: BurnValue, allTouched: Bool = false) throws {
+        _ = try band(bandNumber)
+        var options: [String] = []
+        var burnValue: Double = 0
+        switch burn {
+        case .constant(let value): burnValue = value
+        case .attribute(let field):
+            _ = try layer.fieldIndex(field)
+            options.append("ATTRIBUTE=\(field)")
+        }
+        if allTouched { options.append("ALL_TOUCHED=TRUE") }
+        var bands: [Int32] = [Int32(bandNumber)]
+        var layers: [OGRLayerH?] = [layer.handle]
+        try withCStringList(options) { list in
+            try check("GDALRasterizeLayers", path: path) {
+                GDALRasterizeLayers(handle, 1, &bands, 1, &layers, nil, nil, &burnValue, list, nil, nil)
+            }
+        }
+    }
+}

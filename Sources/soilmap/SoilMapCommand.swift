@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import GDAL
+import SoilMap
+
+@main
+struct SoilMapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "soilmap",
+        abstract: "Soil-health maps and per-commune statistics from satellite imagery and soil surveys.",
+        version: SoilMapVersion.string,
+        subcommands: [InfoCommand.self]
+    )
+}
+
+/// Runs a command body; a failure becomes one line on stderr naming the file and the problem, and exit status 1.
+func runReportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as CleanExit {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("soilmap: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}

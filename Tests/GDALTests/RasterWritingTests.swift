@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+import GDAL
+
+@Suite struct RasterWritingTests {
+    @Test func writtenGeoTIFFReadsBackIdentically() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("written.tif")
+        let source = try Dataset.open(Samples.landsat)
+        let original: [UInt8] = try source.band(4).readAll()
+        do {
+            let output = try Driver("GTiff").createRaster(path: path, width: 349, height: 352, bandCount: 2, dataType: .float32,
+                                                          options: ["TILED=YES", "BLOCKXSIZE=128", "BLOCKYSIZE=128", "COMPRESS=DEFLATE"])
+            try output.setGeoTransform(try #require(source.geoTransform))
+            try output.setSpatialReference(source.spatialReference)
+            let band = try output.band(1)
+            try band.write(window: PixelWindow(width: 349, height: 352), from: original.map { Float($0) / 255 })
+            try band.setNoDataValue(-9999)
+            try band.setScale(2, offset: 0.5)
+            band.setBandDescription("NDVI")
+            try output.band(2).fill(7)
+            try output.close()
+        }
+        let reopened = try Dataset.open(path)
+        #expect(reopened.spatialReference?.epsgCode == 31985)
+        #expect(reopened.geoTransform == source.geoTransform)
+        let band = try reopened.band(1)
+        #expect(band.dataType == .float32)
+        #expect(band.noDataValue == -9999)
+        #expect(band.scale == 2 && band.offset == 0.5)
+        #expect(band.bandDescription == "NDVI")
+        #expect(band.blockSize == (128, 128))
+        let back: [Float] = try band.readAll()
+        #expect(back == original.map { Float($0) / 255 })
+        let sevens: [Float] = try reopened.band(2).readAll()
+        #expect(sevens.allSatisfy { $0 == 7 })
+    }
+
+    @Test(arguments: [DataType.byte, .int16, .uint16, .int32, .float32, .float64])
+    func everyIntegerAndFloatTypeRoundTrips(type: DataType) throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("typed.tif")
+        let values: [Double] = (0..<(37 * 23)).map { Double($0 % 200) }
+        do {
+            let output = try Driver("GTiff").createRaster(path: path, width: 37, height: 23, bandCount: 1, dataType: type)
+            try output.band(1).write(window: PixelWindow(width: 37, height: 23), from: values)
+            try output.close()
+        }
+        let band = try Dataset.open(path).band(1)
+        #expect(band.dataType == type)
+        #expect(try band.readAll(as: Double.self) == values)
+    }
+
+    @Test func colourTableAndCategoryNames() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("classes.tif")
+        let colours = ColorTable(entries: [RGBA(red: 0, green: 0, blue: 0, alpha: 0), RGBA(hex: "#1A9850")!, RGBA(hex: "#FEE08B")!,
+                                           RGBA(hex: "#D73027")!])
+        let names = ["", "Không thoái hóa", "Thoái hóa nhẹ", "Thoái hóa nặng"]
+        do {
+            let output = try Driver("GTiff").createRaster(path: path, width: 4, height: 1, bandCount: 1, dataType: .byte)
+            let band = try output.band(1)
+            try band.write(window: PixelWindow(width: 4, height: 1), from: [UInt8]([0, 1, 2, 3]))
+            try band.setColorTable(colours)
+            try band.setCategoryNames(names)
+            try band.setNoDataValue(0)
+            try output.close()
+        }
+        let band = try Dataset.open(path).band(1)
+        #expect(band.colorInterpretation == "Palette")
+        #expect(band.colorTable?.entries.prefix(4) == colours.entries[...])
+        #expect(band.categoryNames.prefix(4) == names[...])
+        // gdalinfo, run on the file, shows the same legend.
+        let gdalinfo = try runTool("gdalinfo", [path])
+        #expect(gdalinfo.contains("Color Table"))
+        #expect(gdalinfo.contains("Thoái hóa nặng"))
+    }
+
+    @Test func cloudOptimizedGeoTIFFThroughCreateCopy() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("cog.tif")
+        let source = try Dataset.open(Samples.landsat)
+        var fractions: [Double] = []
+        let copy = try Driver("COG").createCopy(path: path, from: source, options: ["COMPRESS=DEFLATE", "BLOCKSIZE=256"]) {
+            fractions.append($0)
+        }
+        try copy.close()
+        #expect(fractions.last == 1)
+        let reopened = try Dataset.open(path)
+        #expect(reopened.metadata(domain: "IMAGE_STRUCTURE")["LAYOUT"] == "COG")
+        #expect(try reopened.band(2).blockSize == (256, 256))
+        #expect(try reopened.band(5).readAll(as: UInt8.self) == source.band(5).readAll(as: UInt8.self))
+    }
+
+    @Test func warpedVRTAlignsTheDEMOntoTheLandsatGrid() throws {
+        let landsat = try Dataset.open(Samples.landsat)
+        let dem = try Dataset.open(Samples.olindaDEM)
+        let aligned = try dem.warped(to: try landsat.grid(), resampling: "near")
+        #expect(aligned.width == 349 && aligned.height == 352)
+        #expect(aligned.geoTransform == landsat.geoTransform)
+        // Values from: gdalwarp -te <Landsat bounds> -ts 349 352 -t_srs EPSG:31985 -r near, then gdallocationinfo.
+        let band = try aligned.band(1)
+        for (column, row, expected) in [(0, 0, Float(38)), (100, 200, 12), (348, 351, 0), (200, 50, 19)] {
+            let value: [Float] = try band.read(window: PixelWindow(column: column, row: row, width: 1, height: 1))
+            #expect(value[0] == expected, "pixel (\(column), \(row))")
+        }
+    }
+
+    @Test func rasterizeTractsInAnotherCRS() throws {
+        // Reference: gdal_rasterize -a V014 (and -at) of olinda1.shp onto a zeroed Int32 copy of the Landsat grid;
+        // numpy counted 51292 burnt cells summing to 47231481 (centre), 52073 summing to 47113169 (all touched).
+        let landsat = try Dataset.open(Samples.landsat)
+        let tracts = try Dataset.open(Samples.tracts, kind: .vector).layer(0)
+        for (allTouched, cells, total) in [(false, 51292, 47231481), (true, 52073, 47113169)] {
+            let target = try Driver("MEM").createRaster(path: "", width: 349, height: 352, bandCount: 1, dataType: .int32)
+            try target.setGeoTransform(try #require(landsat.geoTransform))
+            try target.setSpatialReference(landsat.spatialReference)
+            try target.rasterize(tracts, burn: .attribute("V014"), allTouched: allTouched)
+            let burnt: [Int32] = try target.band(1).readAll()
+            #expect(burnt.filter { $0 != 0 }.count == cells)
+            #expect(burnt.reduce(0) { $0 + Int($1) } == total)
+        }
+        #expect(throws: GDALError.self) {
+            let target = try Driver("MEM").createRaster(path: "", width: 3, height: 3, bandCount: 1, dataType: .int32)
+            try target.rasterize(tracts, burn: .attribute("NO_SUCH_FIELD"))
+        }
+    }
+}
+
+/// Runs one of GDAL's command-line tools and returns what it printed.
+func runTool(_ name: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [name] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import SoilMap
+
+enum Samples {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("samples")
+    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+}
+
+@Suite struct InfoTests {
+    @Test func describesTheLandsatRaster() throws {
+        let info = try DatasetInfo.describe(path: Samples.path("olinda/L7_ETMs.tif"))
+        let raster = try #require(info.raster)
+        #expect(info.driver == "GTiff")
+        #expect(raster.width == 349 && raster.height == 352 && raster.bandCount == 6)
+        #expect(raster.crs?.epsg == 31985)
+        #expect(raster.bands.map(\.dataType) == Array(repeating: "Byte", count: 6))
+        #expect(raster.bands[0].noData == nil)
+        let lonLat = try #require(raster.boundsLonLat)
+        #expect(lonLat.minX > -35 && lonLat.maxX < -34.8 && lonLat.minY > -8.1 && lonLat.maxY < -7.9)
+        #expect(info.layers == nil)
+    }
+
+    @Test func describesTheTractsLayer() throws {
+        let info = try DatasetInfo.describe(path: Samples.path("olinda/olinda1.shp"))
+        #expect(info.raster == nil)
+        let layer = try #require(info.layers?.first)
+        #expect(layer.featureCount == 470)
+        #expect(layer.crs?.isGeographic == true)
+        #expect(layer.crs?.epsg == nil)
+        #expect(layer.fields.first { $0.name == "NM_BAIR" }?.type == "String")
+        #expect(info.files.count == 4)
+    }
+
+    @Test func jsonIsStableAndDecodable() throws {
+        let info = try DatasetInfo.describe(path: Samples.path("luxembourg/elev.tif"))
+        let json = try info.json()
+        #expect(try info.json() == json)
+        let decoded = try JSONDecoder().decode(DatasetInfo.self, from: Data(json.utf8))
+        #expect(decoded == info)
+        #expect(decoded.raster?.bands.first?.noData == -32768)
+        #expect(json.contains("\"epsg\" : 4326"))
+    }
+}
+
+/// The command line as a user runs it: exit status, one-line errors, nothing else on stderr.
+@Suite struct CommandLineTests {
+    @Test func infoPrintsTextAndJSON() throws {
+        let text = try runSoilmap(["info", Samples.path("olinda/L7_ETMs.tif")])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("349 x 352 pixels, 6 bands"))
+        #expect(text.stdout.contains("EPSG:31985"))
+        #expect(text.stderr.isEmpty)
+        let json = try runSoilmap(["info", "--json", Samples.path("olinda/olinda1.shp")])
+        #expect(json.status == 0)
+        let decoded = try JSONDecoder().decode(DatasetInfo.self, from: Data(json.stdout.utf8))
+        #expect(decoded.layers?.first?.featureCount == 470)
+    }
+
+    @Test(arguments: [
+        ("/no/such/file.tif", "no such file or directory"),
+        ("Package.swift", "not a format GDAL can read"),
+    ])
+    func badInputGivesOneLineAndNonZeroExit(path: String, reason: String) throws {
+        let resolved = path.hasPrefix("/") ? path : Samples.root.deletingLastPathComponent().appendingPathComponent(path).path
+        let result = try runSoilmap(["info", resolved])
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        // Exactly one line, naming the file and the problem: GDAL itself printed nothing.
+        #expect(result.stderr == "soilmap: \(resolved): \(reason)\n")
+    }
+}
+
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the soilmap executable built beside the test bundle.
+func runSoilmap(_ arguments: [String]) throws -> ProcessResult {
+    let executable = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("soilmap")
+    let candidates = [executable, Samples.root.deletingLastPathComponent().appendingPathComponent(".build/debug/soilmap")]
+    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: executable.path])
+    }
+    let process = Process()
+    process.executableURL = found
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read both pipes before waiting, so a large output cannot block the child.
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                         stderr: String(decoding: stderr, as: UTF8.self))
+}
