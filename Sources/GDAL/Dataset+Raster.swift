@@ -90,3 +90,29 @@ extension Dataset {
         }
     }
 }
+
+extension Dataset {
+    /// Writes a window of several bands from a strided Float32 buffer: value (band b, row r, column c) is at
+    /// `buffer[b * bandStride + r * lineStride + c]`. Lets a caller write part of a larger buffer without copying.
+    public func write(bands numbers: [Int], window: PixelWindow, from buffer: UnsafePointer<Float>,
+                      lineStride: Int, bandStride: Int) throws {
+        for number in numbers where number < 1 || number > bandCount { _ = try band(number) }
+        try validate(window: window)
+        var bandList = numbers.map { Int32($0) }
+        let size = MemoryLayout<Float>.stride
+        try check("GDALDatasetRasterIO(write)", path: path) {
+            GDALDatasetRasterIOEx(handle, GF_Write, Int32(window.column), Int32(window.row), Int32(window.width), Int32(window.height),
+                                  UnsafeMutableRawPointer(mutating: buffer), Int32(window.width), Int32(window.height), GDT_Float32,
+                                  Int32(numbers.count), &bandList, GSpacing(size), GSpacing(lineStride * size),
+                                  GSpacing(bandStride * size), nil)
+        }
+    }
+}
+
+extension GDALRuntime {
+    /// The size of GDAL's block cache, shared by every dataset of the process.
+    public static var cacheMaxBytes: Int {
+        get { ensureInitialized(); return Int(GDALGetCacheMax64()) }
+        set { ensureInitialized(); GDALSetCacheMax64(GIntBig(newValue)) }
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import GDAL
+
+/// One output band of an index run: a catalogue index, or a user expression (`--expr NAME=...`).
+public struct IndexOutput: Sendable, Equatable {
+    public var id: String
+    public var formula: String
+    public var constants: [String: Double]
+    public var source: String
+
+    /// Looks up catalogue ids ("NDVI", "SAVI", ...), case-insensitively.
+    public static func catalogue(_ id: String) throws -> IndexOutput {
+        guard let index = IndexCatalogue.index(id) else {
+            throw SoilMapError.invalidArgument("unknown index '\(id)' (see `soilmap indices`; for other band math use --expr 'NAME=formula')")
+        }
+        return IndexOutput(id: index.id, formula: index.formula, constants: index.constants, source: index.source)
+    }
+
+    /// Parses `NAME=formula`.
+    public static func expression(_ text: String) throws -> IndexOutput {
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex,
+              !text[text.index(after: equals)...].hasPrefix("=") else {
+            throw SoilMapError.invalidArgument("--expr \(text): expected NAME=formula, e.g. 'NDVI=(nir-red)/(nir+red)'")
+        }
+        let name = text[..<equals].trimmingCharacters(in: .whitespaces)
+        let formula = String(text[text.index(after: equals)...])
+        _ = try Expression(parsing: formula)
+        return IndexOutput(id: name, formula: formula, constants: [:], source: "user expression")
+    }
+}
+
+/// Everything an index run needs besides the output: which indices, from which bands, how to read them.
+public struct IndexRequest: Sendable {
+    public var outputs: [IndexOutput]
+    public var sources: [BandSource]
+    public var mask: MaskSource?
+    /// Reflectance = stored x scale + offset; nil: the band's own metadata, else 1 and 0.
+    public var scale: Double?
+    public var offset: Double?
+    /// Nodata of the inputs when a band declares none (a sensor's fill value).
+    public var inputNoData: Double?
+    /// Overrides of constants: "L" for every index that has L, "SAVI.L" for one index.
+    public var parameters: [String: Double]
+    public var noData: Double
+    public var resampling: String
+
+    public init(outputs: [IndexOutput], sources: [BandSource], mask: MaskSource? = nil, scale: Double? = nil, offset: Double? = nil,
+                inputNoData: Double? = nil, parameters: [String: Double] = [:], noData: Double = -9999, resampling: String = "near") {
+        self.outputs = outputs
+        self.sources = sources
+        self.mask = mask
+        self.scale = scale
+        self.offset = offset
+        self.inputNoData = inputNoData
+        self.parameters = parameters
+        self.noData = noData
+        self.resampling = resampling
+    }
+
+    /// Fills in what a sensor preset knows: stack band numbers for roles not given (when `stack` is set), the
+    /// reflectance scale and offset and the fill value when not given, and the mask rule.
+    public mutating func apply(sensor: SensorPreset, stack: String?) {
+        if let stack {
+            let needed = Set(outputs.flatMap { (try? Expression(parsing: $0.formula).variables) ?? [] })
+            for role in BandRole.all where needed.contains(role) && !sources.contains(where: { $0.role == role }) {
+                if let number = sensor.stackBands[role] { sources.append(BandSource(role: role, path: stack, band: number)) }
+            }
+        }
+        scale = scale ?? sensor.scale
+        offset = offset ?? sensor.offset
+        inputNoData = inputNoData ?? sensor.noData
+    }
+
+    /// The constants of one output after the overrides.
+    func constants(of output: IndexOutput) -> [String: Double] {
+        var values = output.constants
+        for key in values.keys {
+            if let value = parameters["\(output.id).\(key)"] ?? parameters[key] { values[key] = value }
+        }
+        return values
+    }
+}
+
+/// What an index run did.
+public struct IndexRunSummary: Sendable {
+    public var path: String
+    public var bandDescriptions: [String]
+    public var width: Int
+    public var height: Int
+    public var inputs: [BandSource]
+    public var warpedInputs: [String]
+}
+
+public enum IndexJob {
+    /// Computes the requested indices in one pass over the inputs and writes a multi-band Float32 raster,
+    /// band descriptions = index ids, nodata = `request.noData`.
+    @discardableResult
+    public static func run(_ request: IndexRequest, to path: String, output: RasterOutputOptions = RasterOutputOptions(),
+                           engine: EngineOptions = EngineOptions()) throws -> IndexRunSummary {
+        guard !request.outputs.isEmpty else { throw SoilMapError.invalidArgument("no index or expression asked for") }
+        let duplicates = Dictionary(grouping: request.outputs.map(\.id), by: { $0.lowercased() }).filter { $0.value.count > 1 }.keys
+        guard duplicates.isEmpty else {
+            throw SoilMapError.invalidArgument("output '\(duplicates.sorted().joined(separator: ", "))' asked for twice")
+        }
+        let roleGroups = Dictionary(grouping: request.sources, by: \.role).filter { $0.value.count > 1 }.keys
+        guard roleGroups.isEmpty else {
+            throw SoilMapError.invalidArgument("band role '\(roleGroups.sorted().joined(separator: ", "))' given twice")
+        }
+        let unknownParameters = request.parameters.keys.filter { key in
+            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+            if parts.count == 2 {
+                return !request.outputs.contains { $0.id.caseInsensitiveCompare(parts[0]) == .orderedSame && $0.constants[parts[1]] != nil }
+            }
+            return !request.outputs.contains { $0.constants[key] != nil }
+        }
+        guard unknownParameters.isEmpty else {
+            throw SoilMapError.invalidArgument("--param \(unknownParameters.sorted().joined(separator: ", ")): no requested index has such a constant")
+        }
+        // Compile every formula; read only the bands they need.
+        var expressions: [(IndexOutput, Expression, [String: Double])] = []
+        var needed: [String] = []
+        for output in request.outputs {
+            let expression = try Expression(parsing: output.formula)
+            let constants = request.constants(of: output)
+            let roles = expression.substituting(constants).variables
+            for role in roles where !request.sources.contains(where: { $0.role == role }) {
+                throw SoilMapError.invalidArgument("\(output.id) needs the band '\(role)' (give --band \(role)=N or --band \(role)=FILE)")
+            }
+            for role in roles where !needed.contains(role) { needed.append(role) }
+            expressions.append((output, expression, constants))
+        }
+        let sources = request.sources.filter { needed.contains($0.role) }
+        let plan = try InputPlan.make(sources: sources, mask: request.mask, scale: request.scale, offset: request.offset,
+                                      noData: request.inputNoData, resampling: request.resampling)
+        let roles = sources.map(\.role)
+        let programs = try expressions.map { try BandMathProgram(expression: $0.1, inputs: roles, constants: $0.2) }
+        let noData = Float(request.noData)
+        var metadata = ["SOILMAP_VERSION": SoilMapVersion.string]
+        for (output, _, constants) in expressions {
+            metadata["\(output.id)_FORMULA"] = output.formula
+            if !constants.isEmpty {
+                metadata["\(output.id)_CONSTANTS"] = constants.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+            }
+        }
+        try RasterResultWriter.write(path: path, plan: plan, bandDescriptions: request.outputs.map(\.id), noData: request.noData,
+                                     metadata: metadata, output: output, engine: engine) {
+            IndexKernel(programs: programs, noData: noData)
+        }
+        return IndexRunSummary(path: path, bandDescriptions: request.outputs.map(\.id), width: plan.grid.width,
+                               height: plan.grid.height, inputs: sources,
+                               warpedInputs: plan.inputs.filter(\.needsWarp).map(\.path))
+    }
+}
+
+/// Evaluates every compiled formula of a run over a tile.
+final class IndexKernel: TileKernel {
+    private let programs: [BandMathProgram]
+    private let scratches: [BandMathProgram.Scratch]
+    private let noData: Float
+
+    init(programs: [BandMathProgram], noData: Float) {
+        self.programs = programs
+        scratches = programs.map { $0.makeScratch() }
+        self.noData = noData
+    }
+
+    func compute(window: PixelWindow, inputs: UnsafePointer<Float>, outputs: UnsafeMutablePointer<Float>, planeStride: Int) {
+        let count = window.pixelCount
+        for (index, program) in programs.enumerated() {
+            let planes = (0..<program.inputNames.count).map { inputs + $0 * planeStride }
+            program.evaluate(inputs: planes, count: count, output: outputs + index * planeStride, noData: noData, scratch: scratches[index])
+        }
+    }
+}

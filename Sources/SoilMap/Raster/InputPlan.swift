@@ -1,0 +1,121 @@
+import Foundation
+import GDAL
+
+/// An input band ready for the engine: where to read it, how to turn stored values into reflectance, and
+/// whether it must be warped onto the reference grid first. A value, so it can cross to worker threads.
+public struct PlannedInput: Sendable, Hashable {
+    public var path: String
+    public var band: Int
+    public var scale: Float
+    public var offset: Float
+    public var noData: Double?
+    /// False when the file is already on the reference grid.
+    public var needsWarp: Bool
+    public var resampling: String
+    /// Set for the mask input only.
+    public var maskRule: MaskSource.Rule?
+}
+
+/// The reference grid and every input aligned to it.
+public struct InputPlan: Sendable {
+    public var grid: RasterGrid
+    public var inputs: [PlannedInput]
+    /// Index into `inputs` of the mask, if any.
+    public var maskIndex: Int?
+
+    /// Opens every input once, checks bands exist, chooses the reference grid (the finest pixel size among the
+    /// value inputs, the first of them on a tie) and decides which inputs need GDAL's warper.
+    /// Scale and offset: `scale`/`offset` when given, else the band's own metadata, else 1 and 0.
+    public static func make(sources: [BandSource], mask: MaskSource?, scale: Double?, offset: Double?,
+                            noData: Double? = nil, resampling: String = "near") throws -> InputPlan {
+        guard !sources.isEmpty else { throw SoilMapError.invalidArgument("no input bands given") }
+        struct Opened { var source: BandSource; var dataset: Dataset; var band: RasterBand }
+        var opened: [Opened] = []
+        for source in sources {
+            let dataset = try Dataset.open(source.path, kind: .raster)
+            let band = try dataset.band(source.band)
+            guard dataset.geoTransform != nil || sources.count == 1 else {
+                throw SoilMapError.invalidInput(path: source.path, "has no geotransform, so it cannot be aligned with the other bands")
+            }
+            opened.append(Opened(source: source, dataset: dataset, band: band))
+        }
+        func pixelArea(_ dataset: Dataset) -> Double {
+            guard let transform = dataset.geoTransform else { return .infinity }
+            return abs(transform.pixelWidth * transform.pixelHeight - transform.rowRotation * transform.columnRotation)
+        }
+        let firstCRS = opened[0].dataset.spatialReference
+        let comparable = opened.filter { entry in
+            guard let first = firstCRS, let crs = entry.dataset.spatialReference else { return firstCRS == nil }
+            return crs.isSame(as: first)
+        }
+        let reference = comparable.min { pixelArea($0.dataset) < pixelArea($1.dataset) }!
+        let grid: RasterGrid
+        if reference.dataset.geoTransform != nil {
+            grid = try reference.dataset.grid()
+        } else {
+            grid = RasterGrid(width: reference.dataset.width, height: reference.dataset.height,
+                              geoTransform: GeoTransform(originX: 0, pixelWidth: 1, originY: 0, pixelHeight: 1), crsWKT: "")
+        }
+        let referenceCRS = reference.dataset.spatialReference
+
+        func plan(_ dataset: Dataset, band: RasterBand, path: String, bandNumber: Int, rule: MaskSource.Rule?,
+                  resampling: String) throws -> PlannedInput {
+            let aligned = try isOnGrid(dataset, grid: grid, referenceCRS: referenceCRS)
+            if !aligned { try checkCanAlign(dataset, path: path, grid: grid, referenceCRS: referenceCRS) }
+            let bandScale = rule == nil ? (scale ?? band.scale ?? 1) : 1
+            let bandOffset = rule == nil ? (offset ?? band.offset ?? 0) : 0
+            return PlannedInput(path: path, band: bandNumber, scale: Float(bandScale), offset: Float(bandOffset),
+                                noData: rule == nil ? (band.noDataValue ?? noData) : band.noDataValue,
+                                needsWarp: !aligned, resampling: resampling, maskRule: rule)
+        }
+
+        var inputs = try opened.map { entry in
+            try plan(entry.dataset, band: entry.band, path: entry.source.path, bandNumber: entry.source.band, rule: nil,
+                     resampling: resampling)
+        }
+        var maskIndex: Int?
+        if let mask {
+            let dataset = try Dataset.open(mask.path, kind: .raster)
+            let band = try dataset.band(mask.band)
+            // Mask classes must never be blended: always nearest neighbour.
+            inputs.append(try plan(dataset, band: band, path: mask.path, bandNumber: mask.band, rule: mask.rule, resampling: "near"))
+            maskIndex = inputs.count - 1
+        }
+        return InputPlan(grid: grid, inputs: inputs, maskIndex: maskIndex)
+    }
+
+    private static func isOnGrid(_ dataset: Dataset, grid: RasterGrid, referenceCRS: SpatialReference?) throws -> Bool {
+        guard dataset.width == grid.width, dataset.height == grid.height else { return false }
+        guard let transform = dataset.geoTransform else { return grid.crsWKT.isEmpty }
+        let tolerance = 1e-6 * max(abs(grid.geoTransform.pixelWidth), abs(grid.geoTransform.pixelHeight))
+        let a = transform.coefficients, b = grid.geoTransform.coefficients
+        guard zip(a, b).allSatisfy({ abs($0 - $1) <= tolerance }) else { return false }
+        switch (dataset.spatialReference, referenceCRS) {
+        case (nil, nil): return true
+        case (let mine?, let reference?): return mine.isSame(as: reference)
+        default: return false
+        }
+    }
+
+    private static func checkCanAlign(_ dataset: Dataset, path: String, grid: RasterGrid, referenceCRS: SpatialReference?) throws {
+        guard let crs = dataset.spatialReference, let referenceCRS else {
+            throw SoilMapError.invalidInput(path: path, "is on another grid than the reference and has no CRS (or the reference has none), so it cannot be aligned")
+        }
+        guard let bounds = dataset.bounds else {
+            throw SoilMapError.invalidInput(path: path, "has no geotransform, so it cannot be aligned")
+        }
+        let inReference: Envelope
+        do {
+            inReference = try CoordinateTransformation(from: crs, to: referenceCRS).transform(bounds)
+        } catch {
+            throw SoilMapError.invalidInput(path: path, "its CRS (\(crs.name)) cannot be transformed to the reference grid's (\(referenceCRS.name))")
+        }
+        guard inReference.intersects(grid.bounds) else {
+            throw SoilMapError.invalidInput(path: path, "does not overlap the reference grid (its extent in the reference CRS: \(format(inReference)); the grid's: \(format(grid.bounds)))")
+        }
+    }
+
+    private static func format(_ envelope: Envelope) -> String {
+        String(format: "%.6g %.6g %.6g %.6g", envelope.minX, envelope.minY, envelope.maxX, envelope.maxY)
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import GDAL
+
+/// How a raster result is written: format, creation options, nodata, and whether an existing file may be replaced.
+public struct RasterOutputOptions: Sendable, Equatable {
+    public enum Format: String, Sendable, CaseIterable { case gtiff = "GTiff", cog = "COG" }
+
+    public var format: Format
+    /// User creation options, "KEY=VALUE"; each replaces the default of the same key.
+    public var creationOptions: [String]
+    public var overwrite: Bool
+
+    public init(format: Format = .gtiff, creationOptions: [String] = [], overwrite: Bool = false) {
+        self.format = format
+        self.creationOptions = creationOptions
+        self.overwrite = overwrite
+    }
+
+    /// soilmap's default encoding for Float32 results: lossless, chosen from the measurements in the README.
+    public static let defaultFloatEncoding = ["COMPRESS=ZSTD", "ZSTD_LEVEL=1", "PREDICTOR=3"]
+
+    /// Tiled 512 x 512, the default encoding, multi-threaded compression; then the user's options on top.
+    func gtiffOptions(threads: Int, encoding: [String]) -> [String] {
+        var merged: [(String, String)] = []
+        func set(_ option: String) {
+            let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
+            let key = parts[0].uppercased(), value = parts.count > 1 ? parts[1] : ""
+            if let index = merged.firstIndex(where: { $0.0 == key }) { merged[index].1 = value } else { merged.append((key, value)) }
+        }
+        (["TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "BIGTIFF=IF_SAFER", "NUM_THREADS=\(threads)"] + encoding)
+            .forEach(set)
+        creationOptions.forEach(set)
+        // A compression the user chose brings its own settings: drop default ones that belong to another codec.
+        let compression = merged.first { $0.0 == "COMPRESS" }?.1.uppercased() ?? "NONE"
+        merged.removeAll { $0.0 == "ZSTD_LEVEL" && !compression.contains("ZSTD") && !creationOptions.contains { $0.uppercased().hasPrefix("ZSTD_LEVEL=") } }
+        merged.removeAll { $0.0 == "PREDICTOR" && compression == "NONE" && !creationOptions.contains { $0.uppercased().hasPrefix("PREDICTOR=") } }
+        return merged.map { "\($0.0)=\($0.1)" }
+    }
+}
+
+/// Writes to a hidden file beside the target and renames it into place only when everything succeeded, so a
+/// failure never leaves a partial or corrupt output, and an existing file is replaced only with `overwrite`.
+struct OutputFile {
+    let path: String
+    let temporaryPath: String
+
+    init(path: String, overwrite: Bool) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SoilMapError.invalidInput(path: path, "the directory \(directory) does not exist")
+        }
+        if FileManager.default.fileExists(atPath: path), !overwrite { throw SoilMapError.outputExists(path) }
+        self.path = path
+        temporaryPath = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8)).tif").path
+    }
+
+    /// A second scratch name beside the output (used for the GeoTIFF a COG is copied from).
+    func scratchPath(_ suffix: String) -> String { temporaryPath + "." + suffix + ".tif" }
+
+    func commit() throws {
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        try? FileManager.default.removeItem(atPath: path + ".aux.xml")
+        try FileManager.default.moveItem(atPath: temporaryPath, toPath: path)
+        if FileManager.default.fileExists(atPath: temporaryPath + ".aux.xml") {
+            try FileManager.default.moveItem(atPath: temporaryPath + ".aux.xml", toPath: path + ".aux.xml")
+        }
+    }
+
+    func discard() {
+        for candidate in [temporaryPath, temporaryPath + ".aux.xml", scratchPath("gtiff"), scratchPath("gtiff") + ".aux.xml"] {
+            try? FileManager.default.removeItem(atPath: candidate)
+        }
+    }
+}
+
+/// The engine run that writes a Float32 raster: creates the output on the plan's grid, streams the tiles into it,
+/// sets band descriptions and metadata, converts to COG when asked, and commits the file atomically.
+enum RasterResultWriter {
+    static func write(path: String, plan: InputPlan, bandDescriptions: [String], noData: Double, metadata: [String: String],
+                      output: RasterOutputOptions, engine: EngineOptions, dataType: DataType = .float32,
+                      bandSetup: ((RasterBand, Int) throws -> Void)? = nil,
+                      makeKernel: @escaping @Sendable () throws -> TileKernel) throws {
+        let file = try OutputFile(path: path, overwrite: output.overwrite)
+        do {
+            do {
+                let gtiffPath = output.format == .cog ? file.scratchPath("gtiff") : file.temporaryPath
+                let encoding = output.format == .cog ? ["COMPRESS=NONE"] : RasterOutputOptions.defaultFloatEncoding
+                let gtiffOptions = output.format == .cog
+                    ? ["TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "BIGTIFF=IF_SAFER", "COMPRESS=NONE"]
+                    : output.gtiffOptions(threads: engine.threads, encoding: encoding)
+                let dataset = try Driver("GTiff").createRaster(path: gtiffPath, width: plan.grid.width, height: plan.grid.height,
+                                                               bandCount: bandDescriptions.count, dataType: dataType,
+                                                               options: gtiffOptions)
+                try dataset.setGeoTransform(plan.grid.geoTransform)
+                if !plan.grid.crsWKT.isEmpty { try dataset.setSpatialReference(try SpatialReference(wkt: plan.grid.crsWKT)) }
+                for (index, description) in bandDescriptions.enumerated() {
+                    let band = try dataset.band(index + 1)
+                    band.setBandDescription(description)
+                    try band.setNoDataValue(noData)
+                    try bandSetup?(band, index)
+                }
+                for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { try dataset.setMetadataItem(key, value) }
+                let writer = try StripWriter(dataset: dataset, tileSize: engine.tileSize)
+                let tiles = TileGrid(width: plan.grid.width, height: plan.grid.height, tileSize: engine.tileSize)
+                try TileEngine.run(plan: plan, outputBandCount: bandDescriptions.count, options: engine, makeKernel: makeKernel) {
+                    window, index, planes, stride in
+                    try writer.add(window: window, planes: planes, planeStride: stride, endsTileRow: tiles.endsRow(index))
+                }
+                try dataset.close()
+                if output.format == .cog {
+                    let source = try Dataset.open(gtiffPath)
+                    let cogOptions = mergedCOGOptions(output.creationOptions, threads: engine.threads)
+                    try Driver("COG").createCopy(path: file.temporaryPath, from: source, options: cogOptions).close()
+                    try? Driver("GTiff").delete(path: gtiffPath)
+                }
+            }
+            try file.commit()
+        } catch {
+            file.discard()
+            throw error
+        }
+    }
+
+    static func mergedCOGOptions(_ user: [String], threads: Int) -> [String] {
+        var options = ["BLOCKSIZE=512", "NUM_THREADS=\(threads)", "OVERVIEWS=AUTO"] + RasterOutputOptions.defaultFloatEncoding
+            .map { $0.hasPrefix("ZSTD_LEVEL=") ? "LEVEL=" + $0.dropFirst("ZSTD_LEVEL=".count) : $0 }
+        for option in user {
+            let key = option.split(separator: "=").first.map { String($0).uppercased() } ?? option
+            options.removeAll { $0.uppercased().hasPrefix(key + "=") }
+            options.append(option)
+        }
+        return options
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import GDAL
+
+/// Writes tiles that arrive in row-major order into a tiled output, always in the order of the output's own
+/// blocks (left to right, top to bottom), whatever the engine's tile size. A GeoTIFF's bytes depend on the order
+/// its blocks are written, so this is what makes the output byte-identical for every tile size and thread count.
+/// It holds at most one tile row plus one block row of full-width lines.
+final class StripWriter {
+    private let dataset: Dataset
+    private let bandNumbers: [Int]
+    private let width: Int
+    private let height: Int
+    private let blockWidth: Int
+    private let blockHeight: Int
+    private let capacityRows: Int
+    private let buffer: UnsafeMutablePointer<Float>
+    /// The raster row held in the buffer's first line.
+    private var firstRow = 0
+    /// Rows below this one are complete (every tile covering them has arrived).
+    private var completeRows = 0
+
+    init(dataset: Dataset, tileSize: Int) throws {
+        self.dataset = dataset
+        bandNumbers = Array(1...dataset.bandCount)
+        width = dataset.width
+        height = dataset.height
+        let block = try dataset.band(1).blockSize
+        blockWidth = block.width
+        blockHeight = block.height
+        capacityRows = min(height, tileSize + blockHeight)
+        // Not initialised: pages become resident only as lines are written into them.
+        buffer = .allocate(capacity: capacityRows * width * bandNumbers.count)
+    }
+
+    deinit { buffer.deallocate() }
+
+    private var bandStride: Int { capacityRows * width }
+
+    /// Adds one tile (planes `planeStride` apart, `window.width` values per line); writes the block rows it completes.
+    func add(window: PixelWindow, planes: UnsafePointer<Float>, planeStride: Int, endsTileRow: Bool) throws {
+        for band in 0..<bandNumbers.count {
+            for line in 0..<window.height {
+                let source = planes + band * planeStride + line * window.width
+                let target = buffer + band * bandStride + (window.row + line - firstRow) * width + window.column
+                target.update(from: source, count: window.width)
+            }
+        }
+        guard endsTileRow else { return }
+        completeRows = window.endRow
+        try writeCompleteBlockRows()
+    }
+
+    private func writeCompleteBlockRows() throws {
+        while firstRow < height {
+            let rows = min(blockHeight, height - firstRow)
+            guard firstRow + rows <= completeRows else { break }
+            var column = 0
+            while column < width {
+                let columns = min(blockWidth, width - column)
+                try dataset.write(bands: bandNumbers, window: PixelWindow(column: column, row: firstRow, width: columns, height: rows),
+                                  from: buffer + column, lineStride: width, bandStride: bandStride)
+                column += columns
+            }
+            firstRow += rows
+            // Move the lines not yet written to the top of the buffer.
+            let remaining = completeRows - firstRow
+            if remaining > 0 {
+                for band in 0..<bandNumbers.count {
+                    let start = buffer + band * bandStride
+                    memmove(start, start + rows * width, remaining * width * MemoryLayout<Float>.stride)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import GDAL
+
+/// How the engine runs: threads, tile size, and a progress callback (called on the caller's thread).
+public struct EngineOptions: Sendable {
+    public var threads: Int
+    public var tileSize: Int
+    public var progress: (@Sendable (Double) -> Void)?
+
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, tileSize: Int = 512,
+                progress: (@Sendable (Double) -> Void)? = nil) {
+        self.threads = max(1, threads)
+        self.tileSize = max(16, tileSize)
+        self.progress = progress
+    }
+}
+
+/// Computes output planes from input planes, one tile at a time. Each worker thread gets its own kernel,
+/// so a kernel may keep scratch memory.
+public protocol TileKernel: AnyObject {
+    /// `inputs` holds one plane per value input of the plan, `outputs` one plane per output band, each
+    /// `planeStride` values apart (`planeStride` >= the window's pixels, rounded up to a multiple of 16).
+    func compute(window: PixelWindow, inputs: UnsafePointer<Float>, outputs: UnsafeMutablePointer<Float>, planeStride: Int)
+}
+
+/// The tiled engine: worker threads read and compute tiles (each with its own GDAL handles), and the calling
+/// thread receives finished tiles strictly in tile order. At most `2 x threads` tiles are in flight, so memory
+/// is bounded by threads x tile size, whatever the raster's size. Results do not depend on the thread count:
+/// each tile is computed the same way whichever thread takes it, and consumed in the same order.
+public enum TileEngine {
+    public static func run(plan: InputPlan, outputBandCount: Int, options: EngineOptions,
+                           makeKernel: @escaping @Sendable () throws -> TileKernel,
+                           consume: (PixelWindow, _ tileIndex: Int, UnsafePointer<Float>, _ planeStride: Int) throws -> Void) throws {
+        let tiles = TileGrid(width: plan.grid.width, height: plan.grid.height, tileSize: options.tileSize)
+        let valueInputCount = plan.inputs.filter { $0.maskRule == nil }.count
+        let planeStride = (options.tileSize * options.tileSize + 15) / 16 * 16
+        let scheduler = TileScheduler(tileCount: tiles.count, maxInFlight: options.threads * 2)
+        let workers = min(options.threads, tiles.count)
+        let group = DispatchGroup()
+        for _ in 0..<workers {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                runWorker(plan: plan, tiles: tiles, valueInputCount: valueInputCount, outputBandCount: outputBandCount,
+                          planeStride: planeStride, scheduler: scheduler, makeKernel: makeKernel)
+            }
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+        defer { group.wait() }
+        do {
+            for index in 0..<tiles.count {
+                let result = try scheduler.waitForResult(index)
+                try result.withUnsafeBufferPointer { buffer in
+                    try consume(tiles.window(index), index, buffer.baseAddress!, planeStride)
+                }
+                options.progress?(Double(index + 1) / Double(tiles.count))
+            }
+        } catch {
+            scheduler.cancel(error)
+            throw error
+        }
+    }
+
+    private static func runWorker(plan: InputPlan, tiles: TileGrid, valueInputCount: Int, outputBandCount: Int, planeStride: Int,
+                                  scheduler: TileScheduler, makeKernel: @Sendable () throws -> TileKernel) {
+        do {
+            let reader = try InputReader(plan: plan)
+            let kernel = try makeKernel()
+            let inputs = UnsafeMutablePointer<Float>.allocate(capacity: max(valueInputCount, 1) * planeStride)
+            let mask = UnsafeMutablePointer<Float>.allocate(capacity: planeStride)
+            defer { inputs.deallocate(); mask.deallocate() }
+            inputs.initialize(repeating: 0, count: max(valueInputCount, 1) * planeStride)
+            while let index = scheduler.nextTile() {
+                let window = tiles.window(index)
+                try reader.read(window: window, into: inputs, planeStride: planeStride, maskScratch: mask)
+                let output = [Float](unsafeUninitializedCapacity: outputBandCount * planeStride) { buffer, initialized in
+                    kernel.compute(window: window, inputs: inputs, outputs: buffer.baseAddress!, planeStride: planeStride)
+                    initialized = outputBandCount * planeStride
+                }
+                scheduler.finish(index, output)
+            }
+        } catch {
+            scheduler.cancel(error)
+        }
+    }
+}
+
+/// Hands out tile indices to workers and gives finished tiles back in order; stops everyone on the first error.
+final class TileScheduler: @unchecked Sendable {
+    private let condition = NSCondition()
+    private let tileCount: Int
+    private let maxInFlight: Int
+    private var nextToStart = 0
+    private var nextToConsume = 0
+    private var finished: [Int: [Float]] = [:]
+    private var failure: Error?
+
+    init(tileCount: Int, maxInFlight: Int) {
+        self.tileCount = tileCount
+        self.maxInFlight = maxInFlight
+    }
+
+    /// The next tile to compute, or nil when all are taken or the run failed. Waits while too many are in flight.
+    func nextTile() -> Int? {
+        condition.lock()
+        defer { condition.unlock() }
+        while failure == nil, nextToStart < tileCount, nextToStart - nextToConsume >= maxInFlight { condition.wait() }
+        guard failure == nil, nextToStart < tileCount else { return nil }
+        nextToStart += 1
+        return nextToStart - 1
+    }
+
+    func finish(_ index: Int, _ planes: [Float]) {
+        condition.lock()
+        finished[index] = planes
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func cancel(_ error: Error) {
+        condition.lock()
+        if failure == nil { failure = error }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits for tile `index`, in order; throws the first worker error.
+    func waitForResult(_ index: Int) throws -> [Float] {
+        condition.lock()
+        defer { condition.unlock() }
+        while finished[index] == nil, failure == nil { condition.wait() }
+        if let failure { throw failure }
+        let planes = finished.removeValue(forKey: index)!
+        nextToConsume = index + 1
+        condition.broadcast()
+        return planes
+    }
+}

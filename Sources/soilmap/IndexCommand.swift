@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import GDAL
+import SoilMap
+
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Compute spectral indices (and band math) in one tiled, multi-threaded pass.",
+        discussion: """
+        Bands come from a stack (-i STACK --band red=3 --band nir=4, or --sensor to know the numbers) or from one \
+        file per band (--band red=B04.tif --band nir=B08.tif[:N]). Bands on other grids are warped onto the finest one.
+        Examples:
+          soilmap index NDVI,NDMI -i L7.tif --band blue=1 --band red=3 --band nir=4 --band swir1=5 -o indices.tif
+          soilmap index NDVI --sensor sentinel2 --band red=B04.tif --band nir=B08.tif -o ndvi.tif
+          soilmap index --expr 'RATIO=nir/red' -i stack.tif --band red=3 --band nir=4 -o ratio.tif
+        """
+    )
+
+    @Argument(help: "Catalogue index ids, comma-separated (see `soilmap indices`).")
+    var ids: String?
+
+    @Option(name: [.customShort("i"), .customLong("input")], help: "A multi-band stack that --band ROLE=N refers to.")
+    var stack: String?
+
+    @Option(name: .customLong("band"), help: "ROLE=N (band of the stack) or ROLE=FILE[:N]. Repeatable.")
+    var bands: [String] = []
+
+    @Option(name: .customLong("expr"), help: "Band math beyond the catalogue: NAME=formula, e.g. 'NDVI=(nir-red)/(nir+red)'. Repeatable.")
+    var expressions: [String] = []
+
+    @Option(help: "Sensor preset: band numbers in a stack, reflectance scale/offset, fill value, mask rule (sentinel2, landsat8, landsat9, landsat7, landsat5).")
+    var sensor: String?
+
+    @Option(help: "Reflectance = stored x scale + offset (default: the band's metadata, the sensor's, or 1).")
+    var scale: Double?
+
+    @Option(help: "Reflectance offset (default: the band's metadata, the sensor's, or 0).")
+    var offset: Double?
+
+    @Option(name: .customLong("param"), help: "Override a constant: L=0.5 (every index with L) or SAVI.L=0.5. Repeatable.")
+    var parameters: [String] = []
+
+    @Option(help: "A mask raster FILE[:N] whose listed values or bits remove pixels (Sentinel-2 SCL, Landsat QA_PIXEL).")
+    var mask: String?
+
+    @Option(name: .customLong("mask-values"), help: "Mask values that remove a pixel, comma-separated (default with --sensor sentinel2: SCL 0,1,3,8,9,10,11).")
+    var maskValues: String?
+
+    @Option(name: .customLong("mask-bits"), help: "Mask bits that remove a pixel when set, comma-separated (default with a Landsat --sensor: QA_PIXEL bits).")
+    var maskBits: String?
+
+    @Option(help: "Nodata value of the output.")
+    var nodata: Double = -9999
+
+    @Option(help: "Resampling for bands on another grid: near, bilinear, cubic, average, ...")
+    var resampling: String = "near"
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: "The output raster (.tif).")
+    var output: String
+
+    @OptionGroup var writing: RasterWritingOptions
+
+    func run() throws {
+        try runReportingErrors {
+            var outputs = try (ids ?? "").split(separator: ",").map { try IndexOutput.catalogue(String($0).trimmingCharacters(in: .whitespaces)) }
+            outputs += try expressions.map(IndexOutput.expression)
+            var request = IndexRequest(outputs: outputs, sources: try bands.map { try BandSource.parse($0, stack: stack) },
+                                       parameters: try parseParameters(parameters), noData: nodata, resampling: resampling)
+            request.scale = scale
+            request.offset = offset
+            let preset = try sensor.map(SensorPreset.named)
+            if let preset { request.apply(sensor: preset, stack: stack) }
+            if let mask {
+                let source = try BandSource.parse("mask=\(mask)", stack: nil)
+                let rule: MaskSource.Rule
+                if let maskValues { rule = .values(try parseNumbers(maskValues, option: "--mask-values")) }
+                else if let maskBits { rule = .bits(try parseNumbers(maskBits, option: "--mask-bits").map { Int($0) }) }
+                else if let preset { rule = preset.mask }
+                else { throw SoilMapError.invalidArgument("--mask needs --mask-values or --mask-bits (or a --sensor that knows its mask)") }
+                request.mask = MaskSource(path: source.path, band: source.band, rule: rule)
+            }
+            let summary = try IndexJob.run(request, to: output, output: writing.outputOptions, engine: writing.engineOptions)
+            if !writing.quiet {
+                FileHandle.standardError.write(Data("\(summary.path): \(summary.bandDescriptions.joined(separator: ", ")), \(summary.width) x \(summary.height)\n".utf8))
+            }
+        }
+    }
+}
+
+/// Output and engine options shared by the commands that write rasters.
+struct RasterWritingOptions: ParsableArguments {
+    @Option(name: .customLong("co"), help: "A GDAL creation option KEY=VALUE, replacing soilmap's default for KEY. Repeatable.")
+    var creationOptions: [String] = []
+
+    @Option(help: "Output format: GTiff or COG.")
+    var format: String = "GTiff"
+
+    @Flag(help: "Replace the output if it exists.")
+    var overwrite = false
+
+    @Option(help: "Worker threads (default: the number of cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .customLong("tile-size"), help: "Pixels per side of the tiles the engine works on.")
+    var tileSize: Int = 512
+
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "No progress bar or summary.")
+    var quiet = false
+
+    var outputOptions: RasterOutputOptions {
+        get throws {
+            guard let parsed = RasterOutputOptions.Format.allCases.first(where: { $0.rawValue.lowercased() == format.lowercased() }) else {
+                throw SoilMapError.invalidArgument("--format \(format): use GTiff or COG")
+            }
+            for option in creationOptions where !option.contains("=") {
+                throw SoilMapError.invalidArgument("--co \(option): expected KEY=VALUE")
+            }
+            return RasterOutputOptions(format: parsed, creationOptions: creationOptions, overwrite: overwrite)
+        }
+    }
+
+    var engineOptions: EngineOptions {
+        EngineOptions(threads: threads, tileSize: tileSize, progress: quiet ? nil : ProgressBar.makeIfTerminal())
+    }
+}
+
+func parseParameters(_ texts: [String]) throws -> [String: Double] {
+    var result: [String: Double] = [:]
+    for text in texts {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let value = Double(parts[1]) else {
+            throw SoilMapError.invalidArgument("--param \(text): expected NAME=NUMBER, e.g. L=0.5")
+        }
+        result[parts[0]] = value
+    }
+    return result
+}
+
+func parseNumbers(_ text: String, option: String) throws -> [Double] {
+    try text.split(separator: ",").map { item in
+        guard let value = Double(item.trimmingCharacters(in: .whitespaces)) else {
+            throw SoilMapError.invalidArgument("\(option) \(text): '\(item)' is not a number")
+        }
+        return value
+    }
+}
+
+/// A one-line progress bar on stderr, only when stderr is a terminal.
+enum ProgressBar {
+    static func makeIfTerminal() -> (@Sendable (Double) -> Void)? {
+        guard isatty(STDERR_FILENO) != 0 else { return nil }
+        return { fraction in
+            let width = 40, filled = Int(fraction * Double(width))
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            let line = "\r[\(bar)] \(Int(fraction * 100))%" + (fraction >= 1 ? "\n" : "")
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+}
