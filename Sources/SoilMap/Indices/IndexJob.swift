@@ -164,7 +164,7 @@ final class IndexKernel: TileKernel {
         self.noData = noData
     }
 
-    func compute(window: PixelWindow, inputs: UnsafePointer<Float>, outputs: UnsafeMutablePointer<Float>, planeStride: Int) {
+    func compute(window: PixelWindow, inputs: UnsafePointer<Double>, outputs: UnsafeMutablePointer<Float>, planeStride: Int) {
         let count = window.pixelCount
         for (index, program) in programs.enumerated() {
             let planes = (0..<program.inputNames.count).map { inputs + $0 * planeStride }

@@ -6,8 +6,8 @@ import GDAL
 public struct PlannedInput: Sendable, Hashable {
     public var path: String
     public var band: Int
-    public var scale: Float
-    public var offset: Float
+    public var scale: Double
+    public var offset: Double
     public var noData: Double?
     /// False when the file is already on the reference grid.
     public var needsWarp: Bool
@@ -64,7 +64,7 @@ public struct InputPlan: Sendable {
             if !aligned { try checkCanAlign(dataset, path: path, grid: grid, referenceCRS: referenceCRS) }
             let bandScale = rule == nil ? (scale ?? band.scale ?? 1) : 1
             let bandOffset = rule == nil ? (offset ?? band.offset ?? 0) : 0
-            return PlannedInput(path: path, band: bandNumber, scale: Float(bandScale), offset: Float(bandOffset),
+            return PlannedInput(path: path, band: bandNumber, scale: bandScale, offset: bandOffset,
                                 noData: rule == nil ? (band.noDataValue ?? noData) : band.noDataValue,
                                 needsWarp: !aligned, resampling: resampling, maskRule: rule)
         }

@@ -18,9 +18,10 @@ public struct EngineOptions: Sendable {
 /// Computes output planes from input planes, one tile at a time. Each worker thread gets its own kernel,
 /// so a kernel may keep scratch memory.
 public protocol TileKernel: AnyObject {
-    /// `inputs` holds one plane per value input of the plan, `outputs` one plane per output band, each
-    /// `planeStride` values apart (`planeStride` >= the window's pixels, rounded up to a multiple of 16).
-    func compute(window: PixelWindow, inputs: UnsafePointer<Float>, outputs: UnsafeMutablePointer<Float>, planeStride: Int)
+    /// `inputs` holds one Float64 plane per value input of the plan (reflectance, NaN where there is no value),
+    /// `outputs` one Float32 plane per output band, each `planeStride` values apart (`planeStride` >= the window's
+    /// pixels, rounded up to a multiple of 16).
+    func compute(window: PixelWindow, inputs: UnsafePointer<Double>, outputs: UnsafeMutablePointer<Float>, planeStride: Int)
 }
 
 /// The tiled engine: worker threads read and compute tiles (each with its own GDAL handles), and the calling
@@ -67,8 +68,8 @@ public enum TileEngine {
         do {
             let reader = try InputReader(plan: plan)
             let kernel = try makeKernel()
-            let inputs = UnsafeMutablePointer<Float>.allocate(capacity: max(valueInputCount, 1) * planeStride)
-            let mask = UnsafeMutablePointer<Float>.allocate(capacity: planeStride)
+            let inputs = UnsafeMutablePointer<Double>.allocate(capacity: max(valueInputCount, 1) * planeStride)
+            let mask = UnsafeMutablePointer<Double>.allocate(capacity: planeStride)
             defer { inputs.deallocate(); mask.deallocate() }
             inputs.initialize(repeating: 0, count: max(valueInputCount, 1) * planeStride)
             while let index = scheduler.nextTile() {
