@@ -54,7 +54,7 @@ public struct BandMathProgram: Sendable {
         // Validity: x - x is 0 for a finite input and NaN for a NaN one; adding it to the result propagates
         // every referenced input's nodata into the result.
         for name in substituted.variables {
-            let input = inputs.firstIndex(of: name)!
+            let input = compiler.inputSlot(inputs.firstIndex(of: name)!)
             let zeroOrNaN = compiler.emit(.subtract, [input, input])
             result = compiler.emit(.add, [result, zeroOrNaN])
         }
@@ -247,6 +247,11 @@ private struct Compiler {
         return slots.count - 1
     }
 
+    mutating func inputSlot(_ index: Int) -> Int {
+        slots.append(.input(index))
+        return slots.count - 1
+    }
+
     mutating func emit(_ operation: BandMathProgram.Operation, _ operands: [Int]) -> Int {
         slots.append(.temporary(temporaryCount))
         temporaryCount += 1
@@ -260,8 +265,7 @@ private struct Compiler {
         case .number(let value):
             return constantSlot(value)
         case .variable(let name):
-            slots.append(.input(inputNames.firstIndex(of: name)!))
-            return slots.count - 1
+            return inputSlot(inputNames.firstIndex(of: name)!)
         case .unary(let op, let operand):
             let value = try compile(operand)
             return emit(op == .negate ? .negate : .not, [value])

@@ -1,0 +1,183 @@
+import Foundation
+import Testing
+import GDAL
+@testable import SoilMap
+
+@Suite struct IndexEngineTests {
+    static let red: [Double] = [10, 20, 0, 40, 50, 60, 70, 80, 90, 100, 110, 120]
+    static let nir: [Double] = [30, 20, 0, 10, 150, 60, 170, 80, 0, 200, 110, 255]
+
+    /// NDVI by hand, in Float64, rounded once: what soilmap must write.
+    static func ndvi(_ red: Double, _ nir: Double) -> Float {
+        red + nir == 0 ? -9999 : Float((nir - red) / (nir + red))
+    }
+
+    private func ndviRun(_ directory: TemporaryDirectory, redPath: String, nirPath: String, mask: MaskSource? = nil,
+                         scale: Double? = nil, offset: Double? = nil, threads: Int = 2, tileSize: Int = 512) throws -> [Float] {
+        let request = IndexRequest(outputs: [try IndexOutput.catalogue("NDVI")],
+                                   sources: [BandSource(role: "red", path: redPath), BandSource(role: "nir", path: nirPath)],
+                                   mask: mask, scale: scale, offset: offset)
+        let output = directory.path("ndvi-\(UUID().uuidString.prefix(6)).tif")
+        try IndexJob.run(request, to: output, engine: EngineOptions(threads: threads, tileSize: tileSize))
+        return try readBand(output)
+    }
+
+    @Test(arguments: [DataType.byte, .int16, .uint16, .int32, .uint32, .float32, .float64])
+    func integerAndFloatInputsOfEveryType(type: DataType) throws {
+        let directory = TemporaryDirectory()
+        try writeRaster(directory.path("red.tif"), width: 4, height: 3, values: Self.red, type: type)
+        try writeRaster(directory.path("nir.tif"), width: 4, height: 3, values: Self.nir, type: type)
+        let result = try ndviRun(directory, redPath: directory.path("red.tif"), nirPath: directory.path("nir.tif"))
+        #expect(result == zip(Self.red, Self.nir).map(Self.ndvi))
+        #expect(result[2] == -9999) // 0 / 0: no value, not NaN
+        #expect(result[1] == 0)
+    }
+
+    @Test func noDataInOneBandOnlyAndNaN() throws {
+        let directory = TemporaryDirectory()
+        var red = Self.red.map(Float.init), nir = Self.nir.map(Float.init)
+        red[4] = -1          // the red band's nodata
+        nir[6] = .nan        // NaN in the file
+        nir[7] = -1          // -1 in nir is a real value: only red declares it nodata
+        try writeRaster(directory.path("red.tif"), width: 4, height: 3, values: red, noData: -1)
+        try writeRaster(directory.path("nir.tif"), width: 4, height: 3, values: nir)
+        let result = try ndviRun(directory, redPath: directory.path("red.tif"), nirPath: directory.path("nir.tif"))
+        #expect(result[4] == -9999)
+        #expect(result[6] == -9999)
+        #expect(result[7] == Self.ndvi(80, -1))
+        #expect(result[0] == Self.ndvi(10, 30))
+        #expect(!result.contains { $0.isNaN || $0.isInfinite })
+    }
+
+    @Test func scaleAndOffsetFromMetadataOrArguments() throws {
+        let directory = TemporaryDirectory()
+        // Landsat Collection 2 style: reflectance = DN x 0.0000275 - 0.2, declared in the band's metadata.
+        let redDN: [UInt16] = [8000, 9000, 10000, 12000], nirDN: [UInt16] = [20000, 9000, 7273, 30000]
+        try writeRaster(directory.path("red.tif"), width: 4, height: 1, values: redDN, scale: 0.0000275, offset: -0.2)
+        try writeRaster(directory.path("nir.tif"), width: 4, height: 1, values: nirDN, scale: 0.0000275, offset: -0.2)
+        let expected = zip(redDN, nirDN).map { r, n -> Float in
+            let red = Double(r) * 0.0000275 - 0.2, nir = Double(n) * 0.0000275 - 0.2
+            return Float((nir - red) / (nir + red))
+        }
+        #expect(try ndviRun(directory, redPath: directory.path("red.tif"), nirPath: directory.path("nir.tif")) == expected)
+        // Arguments win over metadata: scale 1, offset 0 gives the plain DN ratio.
+        let plain = zip(redDN, nirDN).map { r, n -> Float in Self.ndvi(Double(r), Double(n)) }
+        #expect(try ndviRun(directory, redPath: directory.path("red.tif"), nirPath: directory.path("nir.tif"), scale: 1, offset: 0) == plain)
+    }
+
+    @Test func maskRasterByValuesAndByBits() throws {
+        let directory = TemporaryDirectory()
+        try writeRaster(directory.path("red.tif"), width: 4, height: 3, values: Self.red)
+        try writeRaster(directory.path("nir.tif"), width: 4, height: 3, values: Self.nir)
+        // Sentinel-2 SCL: 4 vegetation, 5 bare soil, 8/9 cloud, 3 shadow.
+        let scl: [UInt8] = [4, 4, 5, 8, 9, 3, 4, 5, 4, 10, 4, 4]
+        try writeRaster(directory.path("scl.tif"), width: 4, height: 3, values: scl)
+        let byValue = try ndviRun(directory, redPath: directory.path("red.tif"), nirPath: directory.path("nir.tif"),
+                                  mask: MaskSource(path: directory.path("scl.tif"), rule: SensorPreset.sentinel2.mask))
+        for pixel in 0..<12 {
+            let dropped = [3, 8, 9, 10].contains(scl[pixel])
+            #expect(byValue[pixel] == (dropped ? -9999 : Self.ndvi(Self.red[pixel], Self.nir[pixel])), "pixel \(pixel)")
+        }
+        // Landsat QA_PIXEL: bit 3 cloud (8), bit 4 shadow (16); 21824 is clear land in Collection 2.
+        let clear: UInt16 = 21824, cloud: UInt16 = 21824 | 8, shadow: UInt16 = 21824 | 16, dilated: UInt16 = 21824 | 2
+        let qa: [UInt16] = [clear, cloud, shadow, clear, clear, dilated, clear, clear, clear, clear, 1, clear]
+        try writeRaster(directory.path("qa.tif"), width: 4, height: 3, values: qa)
+        let byBits = try ndviRun(directory, redPath: directory.path("red.tif"), nirPath: directory.path("nir.tif"),
+                                 mask: MaskSource(path: directory.path("qa.tif"), rule: .bits([0, 1, 3, 4])))
+        for pixel in 0..<12 {
+            let dropped = Int(qa[pixel]) & 0b11011 != 0
+            #expect(byBits[pixel] == (dropped ? -9999 : Self.ndvi(Self.red[pixel], Self.nir[pixel])), "pixel \(pixel)")
+        }
+    }
+
+    @Test func bandAtTwicePixelSizeIsAlignedOntoTheFinerGrid() throws {
+        // Real data: Landsat red and NIR; red degraded to 57 m by taking every other pixel, on a grid whose
+        // pixels each cover 2x2 of the original. Nearest-neighbour alignment must give back those values.
+        let directory = TemporaryDirectory()
+        let landsat = try Dataset.open(Repository.landsat)
+        let transform = try #require(landsat.geoTransform)
+        let width = 348, height = 352 // even, so the coarse grid covers the same extent
+        let red: [UInt8] = try landsat.band(3).read(window: PixelWindow(width: width, height: height))
+        let nir: [UInt8] = try landsat.band(4).read(window: PixelWindow(width: width, height: height))
+        var coarse: [UInt8] = []
+        for row in stride(from: 0, to: height, by: 2) { for column in stride(from: 0, to: width, by: 2) { coarse.append(red[row * width + column]) } }
+        let epsg = 31985
+        try writeRaster(directory.path("red57.tif"), width: width / 2, height: height / 2, values: coarse,
+                        pixelSize: transform.pixelWidth * 2, originX: transform.originX, originY: transform.originY, epsg: epsg)
+        try writeRaster(directory.path("nir28.tif"), width: width, height: height, values: nir,
+                        pixelSize: transform.pixelWidth, originX: transform.originX, originY: transform.originY, epsg: epsg)
+        let request = IndexRequest(outputs: [try IndexOutput.catalogue("NDVI")],
+                                   sources: [BandSource(role: "red", path: directory.path("red57.tif")),
+                                             BandSource(role: "nir", path: directory.path("nir28.tif"))])
+        let output = directory.path("ndvi.tif")
+        let summary = try IndexJob.run(request, to: output)
+        #expect(summary.width == width && summary.height == height)
+        #expect(summary.warpedInputs == [directory.path("red57.tif")])
+        let result = try readBand(output)
+        var mismatches = 0
+        for row in 0..<height {
+            for column in 0..<width {
+                let r = Double(coarse[(row / 2) * (width / 2) + column / 2]), n = Double(nir[row * width + column])
+                if result[row * width + column] != Self.ndvi(r, n) { mismatches += 1 }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test func inputsThatCannotBeAligned() throws {
+        let directory = TemporaryDirectory()
+        try writeRaster(directory.path("red.tif"), width: 4, height: 3, values: Self.red)
+        // Same CRS, far away: no overlap.
+        try writeRaster(directory.path("far.tif"), width: 4, height: 3, values: Self.nir, originX: 900_000)
+        let error = #expect(throws: SoilMapError.self) {
+            _ = try ndviRun(directory, redPath: directory.path("red.tif"), nirPath: directory.path("far.tif"))
+        }
+        #expect(error?.description.hasPrefix(directory.path("far.tif") + ": does not overlap the reference grid") == true)
+        #expect(directory.files.filter { $0.hasPrefix("ndvi") || $0.hasPrefix(".ndvi") }.isEmpty)
+        // A band number that does not exist names the file.
+        let request = IndexRequest(outputs: [try IndexOutput.catalogue("NDVI")],
+                                   sources: [BandSource(role: "red", path: Repository.landsat, band: 3),
+                                             BandSource(role: "nir", path: Repository.landsat, band: 9)])
+        let bandError = #expect(throws: GDALError.self) { try IndexJob.run(request, to: directory.path("x.tif")) }
+        #expect(bandError?.description == "\(Repository.landsat): band 9 does not exist (the raster has 6 bands)")
+    }
+
+    @Test func identicalBytesForEveryThreadCountAndTileSize() throws {
+        // A 3x3 mirror of the real Landsat sample (1047 x 1056): large enough for many tiles and blocks.
+        let directory = TemporaryDirectory()
+        let stack = directory.path("mirror.tif")
+        let landsat = try Dataset.open(Repository.landsat)
+        let mirror = try Driver("GTiff").createRaster(path: stack, width: 349 * 3, height: 352 * 3, bandCount: 4, dataType: .byte,
+                                                      options: ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256"])
+        try mirror.setGeoTransform(try #require(landsat.geoTransform))
+        try mirror.setSpatialReference(landsat.spatialReference)
+        for band in 1...4 {
+            let values: [UInt8] = try landsat.band(band).readAll()
+            var mirrored = [UInt8](repeating: 0, count: 349 * 3 * 352 * 3)
+            for row in 0..<(352 * 3) {
+                for column in 0..<(349 * 3) {
+                    let sourceRow = (row / 352) % 2 == 0 ? row % 352 : 351 - row % 352
+                    let sourceColumn = (column / 349) % 2 == 0 ? column % 349 : 348 - column % 349
+                    mirrored[row * 349 * 3 + column] = values[sourceRow * 349 + sourceColumn]
+                }
+            }
+            try mirror.band(band).write(window: PixelWindow(width: 349 * 3, height: 352 * 3), from: mirrored)
+        }
+        try mirror.close()
+        var outputs: [String: Data] = [:]
+        for threads in [1, 2, 4] {
+            for tileSize in [64, 256, 1024] {
+                let request = IndexRequest(outputs: try ["NDVI", "SAVI", "CSRI"].map(IndexOutput.catalogue),
+                                           sources: [("blue", 1), ("green", 2), ("red", 3), ("nir", 4)].map {
+                                               BandSource(role: $0.0, path: stack, band: $0.1)
+                                           }, scale: 0.01)
+                let path = directory.path("out-\(threads)-\(tileSize).tif")
+                try IndexJob.run(request, to: path, engine: EngineOptions(threads: threads, tileSize: tileSize))
+                outputs["\(threads)/\(tileSize)"] = try Data(contentsOf: URL(fileURLWithPath: path))
+            }
+        }
+        let reference = try #require(outputs["1/256"])
+        for (key, data) in outputs { #expect(data == reference, "threads/tile size \(key) differs") }
+        #expect(reference.count > 100_000)
+    }
+}
