@@ -1,12 +1,16 @@
 # soilmap: `make demo` and `make test` set up a fresh Debian machine (GDAL, PROJ) and run.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libgdal-dev libproj-dev gdal-bin python3-gdal python3-numpy
+APT_PACKAGES := libgdal-dev libproj-dev gdal-bin python3-gdal python3-numpy python3-venv
+# Python peers for cross-checks and benchmarks; Debian's GDAL bindings need numpy 1.24 (Debian's own).
+VENV ?= /opt/soilmap-venv
+VENV_PACKAGES := numpy==1.24.2 spyndex rasterstats exactextract
+export SOILMAP_VENV := $(VENV)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/soilmap
 DEMO_OUT := out/demo
 
-.PHONY: all setup build test demo clean
+.PHONY: all setup venv build test demo bench clean
 
 all: build
 
@@ -24,10 +28,20 @@ setup:
 	  echo "setup: $(APT_PACKAGES) already installed"; \
 	fi
 
+# A venv that sees Debian's GDAL bindings, with the PyPI reference tools; made once, kept outside the checkout.
+venv: setup
+	@if $(VENV)/bin/python -c "import spyndex, rasterstats, exactextract" 2>/dev/null; then \
+	  echo "venv: $(VENV) ready"; \
+	else \
+	  echo "venv: creating $(VENV) with $(VENV_PACKAGES)"; \
+	  /usr/bin/python3 -m venv --system-site-packages $(VENV) && \
+	  $(VENV)/bin/pip install -q --disable-pip-version-check $(VENV_PACKAGES); \
+	fi
+
 build: setup
 	$(SWIFT) build -c release
 
-test: setup
+test: setup venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
 

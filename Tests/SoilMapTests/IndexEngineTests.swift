@@ -181,3 +181,37 @@ import GDAL
         #expect(reference.count > 100_000)
     }
 }
+
+@Suite struct SensorPresetTests {
+    /// The Olinda stack has the layout of a Landsat 7 Collection 2 SR stack (SR_B1..SR_B5, SR_B7), so the preset
+    /// finds red and nir by itself and applies reflectance = DN x 0.0000275 - 0.2 (and fill value 0).
+    @Test func landsat7PresetOnTheOlindaStack() throws {
+        let directory = TemporaryDirectory()
+        var request = IndexRequest(outputs: [try IndexOutput.catalogue("NDVI")], sources: [])
+        request.apply(sensor: .landsat7, stack: Repository.landsat)
+        #expect(request.sources == [BandSource(role: "red", path: Repository.landsat, band: 3),
+                                    BandSource(role: "nir", path: Repository.landsat, band: 4)])
+        #expect(request.scale == 0.0000275 && request.offset == -0.2 && request.inputNoData == 0)
+        let output = directory.path("ndvi.tif")
+        try IndexJob.run(request, to: output)
+        let result = try readBand(output)
+        let dataset = try Dataset.open(Repository.landsat)
+        let red: [UInt8] = try dataset.band(3).readAll(), nir: [UInt8] = try dataset.band(4).readAll()
+        for pixel in stride(from: 0, to: red.count, by: 97) {
+            let r = Double(red[pixel]) * 0.0000275 - 0.2, n = Double(nir[pixel]) * 0.0000275 - 0.2
+            let expected: Float = red[pixel] == 0 || nir[pixel] == 0 ? -9999 : Float((n - r) / (n + r))
+            #expect(result[pixel] == expected, "pixel \(pixel)")
+        }
+    }
+
+    @Test func sentinel2PresetKeepsExplicitChoices() throws {
+        var request = IndexRequest(outputs: [try IndexOutput.catalogue("NDVI")],
+                                   sources: [BandSource(role: "red", path: "B04.tif"), BandSource(role: "nir", path: "B08.tif")],
+                                   offset: 0)
+        request.apply(sensor: .sentinel2, stack: nil)
+        #expect(request.sources.count == 2)
+        #expect(request.scale == 0.0001)
+        #expect(request.offset == 0) // an older processing baseline, told explicitly
+        #expect(throws: SoilMapError.self) { try SensorPreset.named("spot7") }
+    }
+}

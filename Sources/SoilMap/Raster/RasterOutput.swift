@@ -85,7 +85,7 @@ enum RasterResultWriter {
                       makeKernel: @escaping @Sendable () throws -> TileKernel) throws {
         let file = try OutputFile(path: path, overwrite: output.overwrite)
         do {
-            do {
+            try engine.withGDALCache {
                 let gtiffPath = output.format == .cog ? file.scratchPath("gtiff") : file.temporaryPath
                 let encoding = output.format == .cog ? ["COMPRESS=NONE"] : RasterOutputOptions.defaultFloatEncoding
                 let gtiffOptions = output.format == .cog

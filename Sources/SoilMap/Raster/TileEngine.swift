@@ -6,12 +6,26 @@ public struct EngineOptions: Sendable {
     public var threads: Int
     public var tileSize: Int
     public var progress: (@Sendable (Double) -> Void)?
+    /// GDAL's block cache for the run. GDAL's default (5 % of RAM) lets a large run grow to gigabytes of
+    /// cached blocks; the engine reads and writes each block once, so a small cache loses nothing.
+    /// Ignored when the user set GDAL_CACHEMAX. Restored after the run.
+    public var gdalCacheBytes: Int
 
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, tileSize: Int = 512,
-                progress: (@Sendable (Double) -> Void)? = nil) {
+                progress: (@Sendable (Double) -> Void)? = nil, gdalCacheBytes: Int = 64 << 20) {
         self.threads = max(1, threads)
         self.tileSize = max(16, tileSize)
         self.progress = progress
+        self.gdalCacheBytes = gdalCacheBytes
+    }
+
+    /// Runs `body` with the run's GDAL cache size.
+    func withGDALCache<R>(_ body: () throws -> R) rethrows -> R {
+        guard ProcessInfo.processInfo.environment["GDAL_CACHEMAX"] == nil else { return try body() }
+        let previous = GDALRuntime.cacheMaxBytes
+        GDALRuntime.cacheMaxBytes = gdalCacheBytes
+        defer { GDALRuntime.cacheMaxBytes = previous }
+        return try body()
     }
 }
 
