@@ -4,7 +4,7 @@ SWIFT ?= swift
 APT_PACKAGES := libgdal-dev libproj-dev gdal-bin python3-gdal python3-numpy python3-venv
 # Python peers for cross-checks and benchmarks; Debian's GDAL bindings need numpy 1.24 (Debian's own).
 VENV ?= /opt/soilmap-venv
-VENV_PACKAGES := numpy==1.24.2 spyndex rasterstats exactextract
+VENV_PACKAGES := numpy==1.24.2 spyndex rasterstats exactextract jenkspy
 export SOILMAP_VENV := $(VENV)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/soilmap
@@ -30,7 +30,7 @@ setup:
 
 # A venv that sees Debian's GDAL bindings, with the PyPI reference tools; made once, kept outside the checkout.
 venv: setup
-	@if $(VENV)/bin/python -c "import spyndex, rasterstats, exactextract" 2>/dev/null; then \
+	@if $(VENV)/bin/python -c "import spyndex, rasterstats, exactextract, jenkspy" 2>/dev/null; then \
 	  echo "venv: $(VENV) ready"; \
 	else \
 	  echo "venv: creating $(VENV) with $(VENV_PACKAGES)"; \

@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -20,7 +21,7 @@ let package = Package(
             providers: [.apt(["libgdal-dev"])]
         ),
         .target(name: "GDAL", dependencies: ["CGDAL"]),
-        .target(name: "SoilMap", dependencies: ["GDAL"]),
+        .target(name: "SoilMap", dependencies: ["GDAL", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "soilmap",
             dependencies: [

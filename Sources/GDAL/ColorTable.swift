@@ -77,7 +77,10 @@ extension RasterBand {
 
     /// Category names: entry i names pixel value i (empty for values without a name).
     public var categoryNames: [String] {
-        stringArray(GDALGetRasterCategoryNames(handle))
+        // GDAL 3.6's GTiff loads the .aux.xml sidecar (where category names live) lazily, and asking for category
+        // names alone does not trigger it; asking for metadata does.
+        _ = GDALGetMetadata(handle, nil)
+        return stringArray(GDALGetRasterCategoryNames(handle))
     }
 
     public func setCategoryNames(_ names: [String]) throws {

@@ -205,3 +205,36 @@ public struct RasterBand {
         }
     }
 }
+
+extension RasterBand {
+    /// Reads a window resampled into a `bufferWidth` x `bufferHeight` buffer by GDAL (nearest neighbour):
+    /// a regular, deterministic sample of a large raster.
+    public func read<T: RasterScalar>(window: PixelWindow, bufferWidth: Int, bufferHeight: Int, as type: T.Type = T.self) throws -> [T] {
+        guard window.isInside(width: width, height: height) else {
+            throw GDALError(function: "GDALRasterIO", path: path, message: "window \(window) is outside band \(number) (\(width)x\(height))",
+                            errorNumber: Int32(CPLE_IllegalArg))
+        }
+        return try [T](unsafeUninitializedCapacity: bufferWidth * bufferHeight) { buffer, initialized in
+            try check("GDALRasterIO(read)", path: path) {
+                GDALRasterIO(handle, GF_Read, Int32(window.column), Int32(window.row), Int32(window.width), Int32(window.height),
+                             buffer.baseAddress, Int32(bufferWidth), Int32(bufferHeight), T.dataType.gdal, 0, 0)
+            }
+            initialized = bufferWidth * bufferHeight
+        }
+    }
+
+    /// Exact statistics of the stored values over every valid pixel (GDAL reads the whole band):
+    /// minimum, maximum, mean and population standard deviation; nil when no pixel is valid.
+    public func exactStatistics() throws -> (minimum: Double, maximum: Double, mean: Double, standardDeviation: Double)? {
+        var minimum = 0.0, maximum = 0.0, mean = 0.0, deviation = 0.0
+        CPLErrorReset()
+        let result = GDALComputeRasterStatistics(handle, 0, &minimum, &maximum, &mean, &deviation, nil, nil)
+        if result != CE_None {
+            let message = CPLGetLastErrorMsg().map { String(cString: $0) } ?? ""
+            CPLErrorReset()
+            if message.contains("no valid pixels") { return nil }
+            throw GDALError(function: "GDALComputeRasterStatistics", path: path, message: message.isEmpty ? "statistics failed" : message)
+        }
+        return (minimum, maximum, mean, deviation)
+    }
+}

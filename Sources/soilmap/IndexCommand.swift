@@ -32,13 +32,13 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Sensor preset: band numbers in a stack, reflectance scale/offset, fill value, mask rule (sentinel2, landsat8, landsat9, landsat7, landsat5).")
     var sensor: String?
 
-    @Option(help: "Reflectance = stored x scale + offset (default: the band's metadata, the sensor's, or 1).")
+    @Option(parsing: .unconditional, help: "Reflectance = stored x scale + offset (default: the band's metadata, the sensor's, or 1).")
     var scale: Double?
 
-    @Option(help: "Reflectance offset (default: the band's metadata, the sensor's, or 0).")
+    @Option(parsing: .unconditional, help: "Reflectance offset (default: the band's metadata, the sensor's, or 0).")
     var offset: Double?
 
-    @Option(name: .customLong("param"), help: "Override a constant: L=0.5 (every index with L) or SAVI.L=0.5. Repeatable.")
+    @Option(name: .customLong("param"), parsing: .unconditionalSingleValue, help: "Override a constant: L=0.5 (every index with L) or SAVI.L=0.5. Repeatable.")
     var parameters: [String] = []
 
     @Option(help: "A mask raster FILE[:N] whose listed values or bits remove pixels (Sentinel-2 SCL, Landsat QA_PIXEL).")
@@ -50,7 +50,7 @@ struct IndexCommand: ParsableCommand {
     @Option(name: .customLong("mask-bits"), help: "Mask bits that remove a pixel when set, comma-separated (default with a Landsat --sensor: QA_PIXEL bits).")
     var maskBits: String?
 
-    @Option(help: "Nodata value of the output.")
+    @Option(parsing: .unconditional, help: "Nodata value of the output.")
     var nodata: Double = -9999
 
     @Option(help: "Resampling for bands on another grid: near, bilinear, cubic, average, ...")

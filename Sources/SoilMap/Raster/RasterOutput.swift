@@ -18,6 +18,12 @@ public struct RasterOutputOptions: Sendable, Equatable {
 
     /// soilmap's default encoding for Float32 results: lossless, chosen from the measurements in the README.
     public static let defaultFloatEncoding = ["COMPRESS=ZSTD", "ZSTD_LEVEL=1", "PREDICTOR=3"]
+    /// For class maps (Byte): no predictor, which does nothing useful for categories.
+    public static let defaultClassEncoding = ["COMPRESS=ZSTD", "ZSTD_LEVEL=9"]
+
+    static func defaultEncoding(for type: DataType) -> [String] {
+        type == .float32 || type == .float64 ? defaultFloatEncoding : defaultClassEncoding
+    }
 
     /// Tiled 512 x 512, the default encoding, multi-threaded compression; then the user's options on top.
     func gtiffOptions(threads: Int, encoding: [String]) -> [String] {
@@ -87,7 +93,7 @@ enum RasterResultWriter {
         do {
             try engine.withGDALCache {
                 let gtiffPath = output.format == .cog ? file.scratchPath("gtiff") : file.temporaryPath
-                let encoding = output.format == .cog ? ["COMPRESS=NONE"] : RasterOutputOptions.defaultFloatEncoding
+                let encoding = RasterOutputOptions.defaultEncoding(for: dataType)
                 let gtiffOptions = output.format == .cog
                     ? ["TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "BIGTIFF=IF_SAFER", "COMPRESS=NONE"]
                     : output.gtiffOptions(threads: engine.threads, encoding: encoding)
@@ -112,7 +118,7 @@ enum RasterResultWriter {
                 try dataset.close()
                 if output.format == .cog {
                     let source = try Dataset.open(gtiffPath)
-                    let cogOptions = mergedCOGOptions(output.creationOptions, threads: engine.threads)
+                    let cogOptions = mergedCOGOptions(output.creationOptions, threads: engine.threads, dataType: dataType)
                     try Driver("COG").createCopy(path: file.temporaryPath, from: source, options: cogOptions).close()
                     try? Driver("GTiff").delete(path: gtiffPath)
                 }
@@ -124,8 +130,11 @@ enum RasterResultWriter {
         }
     }
 
-    static func mergedCOGOptions(_ user: [String], threads: Int) -> [String] {
-        var options = ["BLOCKSIZE=512", "NUM_THREADS=\(threads)", "OVERVIEWS=AUTO"] + RasterOutputOptions.defaultFloatEncoding
+    static func mergedCOGOptions(_ user: [String], threads: Int, dataType: DataType) -> [String] {
+        // Overviews of classes must pick a class, never average two.
+        let resampling = dataType == .float32 || dataType == .float64 ? "AVERAGE" : "NEAREST"
+        var options = ["BLOCKSIZE=512", "NUM_THREADS=\(threads)", "OVERVIEWS=AUTO", "OVERVIEW_RESAMPLING=\(resampling)"]
+            + RasterOutputOptions.defaultEncoding(for: dataType)
             .map { $0.hasPrefix("ZSTD_LEVEL=") ? "LEVEL=" + $0.dropFirst("ZSTD_LEVEL=".count) : $0 }
         for option in user {
             let key = option.split(separator: "=").first.map { String($0).uppercased() } ?? option

@@ -1,0 +1,84 @@
+import Foundation
+import GDAL
+
+/// How to classify: a scheme, or breaks (given or computed from the data).
+public enum ClassificationRule: Sendable {
+    case scheme(ClassScheme)
+    case breaks([Double], rightClosed: Bool)
+    case data(DataBreaks)
+}
+
+public struct ClassifyRequest: Sendable {
+    public var input: String
+    public var band: Int
+    public var rule: ClassificationRule
+    /// Category names in Vietnamese where the scheme has them.
+    public var vietnameseLabels: Bool
+
+    public init(input: String, band: Int = 1, rule: ClassificationRule, vietnameseLabels: Bool = false) {
+        self.input = input
+        self.band = band
+        self.rule = rule
+        self.vietnameseLabels = vietnameseLabels
+    }
+}
+
+public struct ClassifySummary: Sendable {
+    public var path: String
+    public var scheme: ClassScheme
+    /// How data-driven breaks were found; nil for a scheme or given breaks.
+    public var breaksDescription: String?
+}
+
+public enum ClassifyJob {
+    /// Classifies one band into a Byte raster with nodata, a colour table and category names (QGIS and gdalinfo
+    /// show the legend as they are), the scheme, breaks and source raster in the metadata.
+    @discardableResult
+    public static func run(_ request: ClassifyRequest, to path: String, output: RasterOutputOptions = RasterOutputOptions(),
+                           engine: EngineOptions = EngineOptions()) throws -> ClassifySummary {
+        var description: String?
+        let scheme: ClassScheme
+        switch request.rule {
+        case .scheme(let given):
+            try given.validate()
+            scheme = given
+        case .breaks(let breaks, let rightClosed):
+            scheme = try ClassScheme.fromBreaks(breaks, rightClosed: rightClosed)
+        case .data(let method):
+            let result = try method.compute(path: request.input, band: request.band)
+            description = result.description
+            scheme = try ClassScheme.fromBreaks(result.breaks, rightClosed: result.rightClosed, id: method.method.rawValue,
+                                                source: "\(method.method.rawValue), \(method.classes) classes: \(result.description)")
+        }
+        let plan = try InputPlan.make(sources: [BandSource(role: "value", path: request.input, band: request.band)], mask: nil,
+                                      scale: nil, offset: nil)
+        var metadata = scheme.metadata
+        metadata["CLASS_SOURCE_RASTER"] = request.input
+        metadata["CLASS_SOURCE_BAND"] = String(request.band)
+        metadata["SOILMAP_VERSION"] = SoilMapVersion.string
+        if let description { metadata["CLASS_BREAKS_METHOD"] = description }
+        let names = scheme.categoryNames(vietnamese: request.vietnameseLabels)
+        try RasterResultWriter.write(path: path, plan: plan, bandDescriptions: [scheme.title], noData: Double(scheme.noData),
+                                     metadata: metadata, output: output, engine: engine, dataType: .byte,
+                                     bandSetup: { band, _ in
+                                         try band.setColorTable(scheme.colorTable)
+                                         try band.setCategoryNames(names)
+                                     }) {
+            ClassifyKernel(scheme: scheme)
+        }
+        return ClassifySummary(path: path, scheme: scheme, breaksDescription: description)
+    }
+}
+
+/// Looks each pixel up in the scheme's intervals; NaN (nodata) and values outside every class get nodata.
+final class ClassifyKernel: TileKernel {
+    private let scheme: ClassScheme
+
+    init(scheme: ClassScheme) { self.scheme = scheme }
+
+    func compute(window: PixelWindow, inputs: UnsafePointer<Double>, outputs: UnsafeMutablePointer<Float>, planeStride: Int) {
+        for pixel in 0..<window.pixelCount {
+            outputs[pixel] = Float(scheme.classify(inputs[pixel]))
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import GDAL
+import SoilMap
+
+struct ClassifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classify",
+        abstract: "Classify a raster into named, coloured classes (a Byte map QGIS shows with its legend).",
+        discussion: """
+        One of: --scheme NAME|FILE.yaml, --breaks a,b,..., or --method quantile|equal-interval|natural-breaks|mean-std --classes K.
+        Examples:
+          soilmap classify ec.tif --scheme salinity-ec --labels vi -o salinity.tif
+          soilmap classify ndvi.tif --breaks 0,0.2,0.4 -o ndvi_classes.tif
+          soilmap classify ndvi.tif --method natural-breaks --classes 5 -o ndvi_jenks.tif
+        """
+    )
+
+    @Argument(help: "The raster to classify.")
+    var input: String
+
+    @Option(help: "Band of the input, from 1.")
+    var band: Int = 1
+
+    @Option(help: "A built-in scheme (see `soilmap schemes`) or a YAML scheme file.")
+    var scheme: String?
+
+    @Option(parsing: .unconditional, help: "Ascending breaks b1,b2,...: classes (-inf,b1), [b1,b2), ..., [bn,inf), numbered 1... as numpy.digitize(x, breaks) + 1.")
+    var breaks: String?
+
+    @Flag(name: .customLong("right-closed"), help: "With --breaks: classes (-inf,b1], (b1,b2], ... instead.")
+    var rightClosed = false
+
+    @Option(help: "Breaks from the data: quantile, equal-interval, natural-breaks (Jenks), mean-std.")
+    var method: String?
+
+    @Option(help: "Number of classes for --method.")
+    var classes: Int = 5
+
+    @Option(help: "Category names in this language where the scheme has it: en or vi.")
+    var labels: String = "en"
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: "The classified raster (.tif).")
+    var output: String
+
+    @OptionGroup var writing: RasterWritingOptions
+
+    func run() throws {
+        try runReportingErrors {
+            let rules = [scheme != nil, breaks != nil, method != nil].filter { $0 }.count
+            guard rules == 1 else { throw SoilMapError.invalidArgument("give exactly one of --scheme, --breaks or --method") }
+            guard labels == "en" || labels == "vi" else { throw SoilMapError.invalidArgument("--labels \(labels): use en or vi") }
+            let rule: ClassificationRule
+            if let scheme {
+                rule = .scheme(scheme.hasSuffix(".yaml") || scheme.hasSuffix(".yml") ? try ClassScheme.load(yamlFile: scheme) : try BuiltInSchemes.named(scheme))
+            } else if let breaks {
+                rule = .breaks(try parseNumbers(breaks, option: "--breaks"), rightClosed: rightClosed)
+            } else {
+                guard let parsed = BreakMethod(rawValue: method!) else {
+                    throw SoilMapError.invalidArgument("--method \(method!): use one of \(BreakMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                rule = .data(DataBreaks(method: parsed, classes: classes))
+            }
+            let summary = try ClassifyJob.run(ClassifyRequest(input: input, band: band, rule: rule, vietnameseLabels: labels == "vi"),
+                                              to: output, output: writing.outputOptions, engine: writing.engineOptions)
+            if !writing.quiet {
+                var lines = ["\(summary.path): \(summary.scheme.title)"]
+                if let description = summary.breaksDescription { lines.append("  breaks from \(description)") }
+                for item in summary.scheme.classes {
+                    lines.append("  \(item.value)  \(item.interval.padding(toLength: 24, withPad: " ", startingAt: 0)) \(labels == "vi" ? item.labelVi ?? item.label : item.label)")
+                }
+                FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            }
+        }
+    }
+}
+
+struct SchemesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schemes",
+        abstract: "List the built-in class schemes: classes, intervals, labels, colours and sources."
+    )
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        try runReportingErrors {
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(BuiltInSchemes.all), as: UTF8.self))
+                return
+            }
+            for scheme in BuiltInSchemes.all {
+                print("\(scheme.id): \(scheme.title)\(scheme.unit.isEmpty ? "" : " (\(scheme.unit))")")
+                print("  source: \(scheme.source)")
+                for item in scheme.classes {
+                    let code = item.code.map { " code \($0)" } ?? ""
+                    print("  \(item.value)\(code)  \(item.interval.padding(toLength: 14, withPad: " ", startingAt: 0)) \(item.color)  \(item.label)" + (item.labelVi.map { " / \($0)" } ?? ""))
+                }
+            }
+        }
+    }
+}
+
+struct CombineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "combine",
+        abstract: "Combine classified maps: one-out-all-out, worst-of, count of degraded, or a rule table.",
+        discussion: """
+        Examples:
+          soilmap combine productivity.tif landcover.tif soc.tif --method one-out-all-out -o sdg1531.tif
+          soilmap combine trajectory.tif state.tif performance.tif --table sdg-productivity -o lpd.tif
+          soilmap combine erosion.tif salinity.tif acidity.tif --method count --degraded-value 1 -o count.tif
+        """
+    )
+
+    @Argument(help: "Classified maps (Byte), in the order the method or table expects.")
+    var inputs: [String]
+
+    @Option(help: "one-out-all-out (sdg-15.3.1 maps), worst-of (highest value), count (inputs equal to --degraded-value).")
+    var method: String?
+
+    @Option(help: "A rule table: built in (sdg-productivity) or a YAML file.")
+    var table: String?
+
+    @Option(name: .customLong("degraded-value"), help: "With --method count: the value that means degraded.")
+    var degradedValue: Int = 1
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: "The combined map (.tif).")
+    var output: String
+
+    @OptionGroup var writing: RasterWritingOptions
+
+    func run() throws {
+        try runReportingErrors {
+            let combine: CombineMethod
+            switch (method, table) {
+            case (nil, let table?):
+                if let builtIn = RuleTable.builtIn.first(where: { $0.id == table }) { combine = .table(builtIn) }
+                else { combine = .table(try RuleTable.load(yamlFile: table)) }
+            case ("one-out-all-out"?, nil): combine = .oneOutAllOut
+            case ("worst-of"?, nil): combine = .worstOf
+            case ("count"?, nil): combine = .count(degradedValue: degradedValue)
+            case (let other?, nil): throw SoilMapError.invalidArgument("--method \(other): use one-out-all-out, worst-of or count")
+            default: throw SoilMapError.invalidArgument("give exactly one of --method or --table")
+            }
+            try CombineJob.run(inputs: inputs, method: combine, to: output, output: writing.outputOptions, engine: writing.engineOptions)
+        }
+    }
+}
