@@ -20,8 +20,14 @@ let package = Package(
             pkgConfig: "gdal",
             providers: [.apt(["libgdal-dev"])]
         ),
+        .systemLibrary(
+            name: "CCairo",
+            path: "Sources/CCairo",
+            pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"])]
+        ),
         .target(name: "GDAL", dependencies: ["CGDAL"]),
-        .target(name: "SoilMap", dependencies: ["GDAL", .product(name: "Yams", package: "Yams")]),
+        .target(name: "SoilMap", dependencies: ["GDAL", "CCairo", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "soilmap",
             dependencies: [

@@ -43,10 +43,19 @@ struct ClassifyCommand: ParsableCommand {
     @Option(name: [.customShort("o"), .customLong("output")], help: "The classified raster (.tif).")
     var output: String
 
+    @Option(help: "Also draw the map as a PNG: classes in their colours, legend, title, scale bar.")
+    var quicklook: String?
+
+    @Option(help: "Title of the quicklook (default: the scheme's title).")
+    var title: String?
+
     @OptionGroup var writing: RasterWritingOptions
 
     func run() throws {
         try runReportingErrors {
+            if let quicklook, FileManager.default.fileExists(atPath: quicklook), !writing.overwrite {
+                throw SoilMapError.outputExists(quicklook)
+            }
             let rules = [scheme != nil, breaks != nil, method != nil].filter { $0 }.count
             guard rules == 1 else { throw SoilMapError.invalidArgument("give exactly one of --scheme, --breaks or --method") }
             guard labels == "en" || labels == "vi" else { throw SoilMapError.invalidArgument("--labels \(labels): use en or vi") }
@@ -70,6 +79,11 @@ struct ClassifyCommand: ParsableCommand {
                     lines.append("  \(item.value)  \(item.interval.padding(toLength: 24, withPad: " ", startingAt: 0)) \(labels == "vi" ? item.labelVi ?? item.label : item.label)")
                 }
                 FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            }
+            if let quicklook {
+                let options = Quicklook.Options(title: title ?? summary.scheme.title,
+                                                subtitle: "\(URL(fileURLWithPath: input).lastPathComponent) · \(summary.scheme.source.prefix(90))")
+                try Quicklook.render(classified: output, to: quicklook, options: options)
             }
         }
     }
