@@ -32,3 +32,23 @@ extension Dataset {
         }
     }
 }
+
+extension Geometry {
+    /// Burns this geometry (in the grid's CRS) into a `width` x `height` Byte mask whose pixel (0, 0) has its
+    /// corner at `geoTransform`'s origin, with GDAL's own rasterizer: 1 where a cell's centre is inside (or, with
+    /// `allTouched`, where the geometry touches the cell), 0 elsewhere. What gdal_rasterize and rasterio do.
+    public func rasterMask(width: Int, height: Int, geoTransform: GeoTransform, allTouched: Bool) throws -> [UInt8] {
+        guard width > 0, height > 0 else { return [] }
+        let memory = try Driver("MEM").createRaster(path: "", width: width, height: height, bandCount: 1, dataType: .byte)
+        try memory.setGeoTransform(geoTransform)
+        var bands: [Int32] = [1]
+        var geometries: [OGRGeometryH?] = [handle]
+        var burn: [Double] = [1]
+        try withCStringList(allTouched ? ["ALL_TOUCHED=TRUE"] : []) { options in
+            try check("GDALRasterizeGeometries", path: nil) {
+                GDALRasterizeGeometries(memory.handle, 1, &bands, 1, &geometries, nil, nil, &burn, options, nil, nil)
+            }
+        }
+        return try memory.band(1).readAll(as: UInt8.self)
+    }
+}

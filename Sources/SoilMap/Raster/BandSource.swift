@@ -42,6 +42,8 @@ public struct MaskSource: Sendable, Hashable, Codable {
         case values([Double])
         /// The pixel is dropped when any of these bits is set (Landsat QA_PIXEL).
         case bits([Int])
+        /// The pixel is kept only when the mask equals one of these (agricultural land in a land-use map).
+        case keepValues([Double])
     }
 
     public var path: String

@@ -75,6 +75,7 @@ final class InputReader {
         if let noData, value == noData { return true }
         switch rule {
         case .values(let values): return values.contains(value)
+        case .keepValues(let values): return !values.contains(value)
         case .bits(let bits):
             let integer = Int(value)
             return bits.contains { integer & (1 << $0) != 0 }

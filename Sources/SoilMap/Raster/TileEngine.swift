@@ -49,7 +49,7 @@ public enum TileEngine {
         let tiles = TileGrid(width: plan.grid.width, height: plan.grid.height, tileSize: options.tileSize)
         let valueInputCount = plan.inputs.filter { $0.maskRule == nil }.count
         let planeStride = (options.tileSize * options.tileSize + 15) / 16 * 16
-        let scheduler = TileScheduler(tileCount: tiles.count, maxInFlight: options.threads * 2)
+        let scheduler = OrderedScheduler<[Float]>(count: tiles.count, maxInFlight: options.threads * 2)
         let workers = min(options.threads, tiles.count)
         let group = DispatchGroup()
         for _ in 0..<workers {
@@ -78,7 +78,7 @@ public enum TileEngine {
     }
 
     private static func runWorker(plan: InputPlan, tiles: TileGrid, valueInputCount: Int, outputBandCount: Int, planeStride: Int,
-                                  scheduler: TileScheduler, makeKernel: @Sendable () throws -> TileKernel) {
+                                  scheduler: OrderedScheduler<[Float]>, makeKernel: @Sendable () throws -> TileKernel) {
         do {
             let reader = try InputReader(plan: plan)
             let kernel = try makeKernel()
@@ -101,18 +101,19 @@ public enum TileEngine {
     }
 }
 
-/// Hands out tile indices to workers and gives finished tiles back in order; stops everyone on the first error.
-final class TileScheduler: @unchecked Sendable {
+/// Hands out work item indices to workers and gives finished results back in index order; stops everyone on the
+/// first error. At most `maxInFlight` items are started ahead of the consumer, which bounds memory.
+final class OrderedScheduler<Result: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private let tileCount: Int
     private let maxInFlight: Int
     private var nextToStart = 0
     private var nextToConsume = 0
-    private var finished: [Int: [Float]] = [:]
+    private var finished: [Int: Result] = [:]
     private var failure: Error?
 
-    init(tileCount: Int, maxInFlight: Int) {
-        self.tileCount = tileCount
+    init(count: Int, maxInFlight: Int) {
+        self.tileCount = count
         self.maxInFlight = maxInFlight
     }
 
@@ -126,9 +127,9 @@ final class TileScheduler: @unchecked Sendable {
         return nextToStart - 1
     }
 
-    func finish(_ index: Int, _ planes: [Float]) {
+    func finish(_ index: Int, _ result: Result) {
         condition.lock()
-        finished[index] = planes
+        finished[index] = result
         condition.broadcast()
         condition.unlock()
     }
@@ -140,8 +141,8 @@ final class TileScheduler: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Waits for tile `index`, in order; throws the first worker error.
-    func waitForResult(_ index: Int) throws -> [Float] {
+    /// Waits for item `index`, in order; throws the first worker error.
+    func waitForResult(_ index: Int) throws -> Result {
         condition.lock()
         defer { condition.unlock() }
         while finished[index] == nil, failure == nil { condition.wait() }

@@ -1,0 +1,261 @@
+import Foundation
+import GDAL
+
+/// Which cells belong to a zone, and with what weight.
+public enum ZonalMode: String, Sendable, CaseIterable {
+    /// A cell counts when its centre is inside the polygon (GDAL's rasterizer, as rasterstats).
+    case center
+    /// A cell counts when the polygon overlaps it, however little (rasterstats all_touched=True). Computed from
+    /// the exact coverage: GDAL 3.6's ALL_TOUCHED misses some cells a polygon does overlap (seen on the Olinda
+    /// tracts, where newer GDAL and exactextract agree that the cell is overlapped).
+    case allTouched = "all-touched"
+    /// Each cell weighted by the exact fraction the polygon covers (as exactextract).
+    case coverage
+}
+
+/// A share-of-area target: the share of the zone's valid area in `classes` must be at most `maxPercent`.
+public struct ZonalTarget: Sendable, Equatable {
+    public var classes: [Int64]?
+    public var minimumClass: Int64?
+    public var maxPercent: Double
+    public var text: String
+
+    /// Parses `>=2:10%` (classes 2 and above, at most 10 %) or `3,4:5%` (classes 3 and 4).
+    public init(parsing text: String) throws {
+        self.text = text
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, parts[1].hasSuffix("%"), let percent = Double(parts[1].dropLast()) else {
+            throw SoilMapError.invalidArgument("--target \(text): expected CLASSES:PERCENT%, e.g. '>=2:10%' or '3,4:5%'")
+        }
+        maxPercent = percent
+        if parts[0].hasPrefix(">=") {
+            guard let value = Int64(parts[0].dropFirst(2)) else { throw SoilMapError.invalidArgument("--target \(text): '\(parts[0])' is not >=N") }
+            minimumClass = value
+        } else {
+            let values = parts[0].split(separator: ",").compactMap { Int64($0) }
+            guard !values.isEmpty else { throw SoilMapError.invalidArgument("--target \(text): '\(parts[0])' is not a class list") }
+            classes = values
+        }
+    }
+
+    func includes(_ value: Int64) -> Bool {
+        if let minimumClass { return value >= minimumClass }
+        return classes?.contains(value) ?? false
+    }
+}
+
+public struct ZonalRequest: Sendable {
+    public var raster: String
+    public var band: Int
+    public var zones: ZoneSource
+    public var mode: ZonalMode
+    /// Continuous statistics to report: count, sum, mean, min, max, std, variance, median, pNN, majority, minority, variety.
+    public var statistics: [String]
+    /// Class areas and shares per zone; nil: automatically for a raster with a colour table or category names.
+    public var categorical: Bool?
+    /// Keeps only cells whose mask value is listed (e.g. agricultural land).
+    public var mask: (path: String, band: Int, keep: [Double])?
+    public var target: ZonalTarget?
+    /// Strip height: how many rows are read and processed as one unit. Part of the result's definition
+    /// (accumulators merge strip by strip), so it is fixed, not tied to threads.
+    public var stripRows = 256
+
+    public init(raster: String, band: Int = 1, zones: ZoneSource, mode: ZonalMode = .center,
+                statistics: [String] = ["count", "sum", "mean", "min", "max", "std"], categorical: Bool? = nil,
+                mask: (path: String, band: Int, keep: [Double])? = nil, target: ZonalTarget? = nil) {
+        self.raster = raster
+        self.band = band
+        self.zones = zones
+        self.mode = mode
+        self.statistics = statistics
+        self.categorical = categorical
+        self.mask = mask
+        self.target = target
+    }
+}
+
+/// One row of results: a zone, a group of zones, or the total.
+public struct ZonalRow: Sendable {
+    public enum Level: String, Sendable { case zone, group, total }
+    public var level: Level
+    public var id: String
+    public var name: String
+    public var groupID: String
+    public var groupName: String
+    public var featureID: Int64?
+    public var repaired: Bool
+    public var zoneCount: Int
+    public var accumulator: ZoneAccumulator
+    /// Source geometry (ISO WKB) for zone rows.
+    public var geometryWKB: [UInt8]
+}
+
+public struct ZonalResult: Sendable {
+    public var rows: [ZonalRow]
+    public var statistics: [String]
+    public var categorical: Bool
+    /// Class value -> label, from the raster's category names (categorical only), in class order.
+    public var classes: [(value: Int64, label: String)]
+    public var target: ZonalTarget?
+    public var warnings: [String]
+    /// The zones' CRS as WKT (for geometry outputs).
+    public var zoneCRSWKT: String
+    public var mode: ZonalMode
+}
+
+public enum ZonalJob {
+    static let knownStatistics = ["count", "sum", "mean", "min", "max", "std", "variance", "median", "majority", "minority", "variety"]
+
+    public static func run(_ request: ZonalRequest, engine: EngineOptions = EngineOptions()) throws -> ZonalResult {
+        for statistic in request.statistics where !knownStatistics.contains(statistic) && percentile(statistic) == nil {
+            throw SoilMapError.invalidArgument("--stats \(statistic): unknown (use \(knownStatistics.joined(separator: ", ")), or pNN such as p10, p90)")
+        }
+        let maskSource = request.mask.map { MaskSource(path: $0.path, band: $0.band, rule: .keepValues($0.keep)) }
+        let plan = try InputPlan.make(sources: [BandSource(role: "value", path: request.raster, band: request.band)], mask: maskSource,
+                                      scale: nil, offset: nil)
+        let grid = plan.grid
+        let dataset = try Dataset.open(request.raster, kind: .raster)
+        let band = try dataset.band(request.band)
+        let categoryNames = band.categoryNames
+        let categorical = request.categorical ?? (band.colorTable != nil || !categoryNames.filter { !$0.isEmpty }.isEmpty)
+        let integerData = band.dataType.isInteger && (band.scale ?? 1) == 1 && (band.offset ?? 0) == 0
+        let wantsQuantiles = request.statistics.contains { $0 == "median" || percentile($0) != nil }
+        let wantsHistogram = integerData && (categorical || wantsQuantiles || request.statistics.contains { ["majority", "minority", "variety"].contains($0) })
+        if categorical, !integerData {
+            throw SoilMapError.invalidInput(path: request.raster, "categorical statistics need an integer raster (this band is \(band.dataType.name))")
+        }
+        let crs = dataset.spatialReference
+        let ellipsoid: (semiMajorAxis: Double, inverseFlattening: Double) = crs?.ellipsoid ?? (6_378_137, 298.257223563)
+        let cellArea = CellArea(grid: grid, isGeographic: crs?.isGeographic ?? false, metresPerUnit: crs.map { $0.isGeographic ? 1 : $0.linearUnitsInMetres } ?? 1,
+                                semiMajorAxis: ellipsoid.semiMajorAxis, inverseFlattening: ellipsoid.inverseFlattening)
+
+        let (zones, warnings) = try request.zones.load(onto: grid)
+        let zoneCRS = try Dataset.open(request.zones.path, kind: .vector).layers.first?.spatialReference?.wkt() ?? ""
+        let stripCount = (grid.height + request.stripRows - 1) / request.stripRows
+        // For each strip, the zones whose window crosses it, in zone order.
+        var zonesByStrip = [[Int]](repeating: [], count: stripCount)
+        for zone in zones {
+            guard let window = zone.window else { continue }
+            for strip in (window.row / request.stripRows)...((window.endRow - 1) / request.stripRows) { zonesByStrip[strip].append(zone.index) }
+        }
+        let template = ZoneAccumulator(keepHistogram: wantsHistogram, keepValues: wantsQuantiles && !integerData)
+        var totals = [ZoneAccumulator](repeating: template, count: zones.count)
+        let scheduler = OrderedScheduler<[(Int, ZoneAccumulator)]>(count: stripCount, maxInFlight: engine.threads * 2)
+        let group = DispatchGroup()
+        let mode = request.mode, stripRows = request.stripRows
+        let zonesByStripCopy = zonesByStrip
+        for _ in 0..<min(engine.threads, max(stripCount, 1)) {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                do {
+                    let reader = try InputReader(plan: plan)
+                    let capacity = (grid.width * stripRows + 15) / 16 * 16
+                    let values = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
+                    let mask = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
+                    defer { values.deallocate(); mask.deallocate() }
+                    while let strip = scheduler.nextTile() {
+                        let firstRow = strip * stripRows, rows = min(stripRows, grid.height - firstRow)
+                        try reader.read(window: PixelWindow(column: 0, row: firstRow, width: grid.width, height: rows), into: values,
+                                        planeStride: capacity, maskScratch: mask)
+                        var partials: [(Int, ZoneAccumulator)] = []
+                        for zoneIndex in zonesByStripCopy[strip] {
+                            let zone = zones[zoneIndex], window = zone.window!
+                            let row0 = max(window.row, firstRow), row1 = min(window.endRow, firstRow + rows)
+                            let part = PixelWindow(column: window.column, row: row0, width: window.width, height: row1 - row0)
+                            let weights = try Self.weights(zone: zone, part: part, mode: mode, grid: grid)
+                            var accumulator = template
+                            for row in 0..<part.height {
+                                let hectares = cellArea.hectares(row: part.row + row)
+                                let line = (part.row + row - firstRow) * grid.width + part.column
+                                for column in 0..<part.width {
+                                    let w = weights[row * part.width + column]
+                                    guard w > 0 else { continue }
+                                    let value = values[line + column]
+                                    guard !value.isNaN else { continue }
+                                    accumulator.add(value, weight: w, cellHectares: hectares)
+                                }
+                            }
+                            partials.append((zoneIndex, accumulator))
+                        }
+                        scheduler.finish(strip, partials)
+                    }
+                } catch {
+                    scheduler.cancel(error)
+                }
+            }
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+        defer { group.wait() }
+        for strip in 0..<stripCount {
+            for (zoneIndex, partial) in try scheduler.waitForResult(strip) { totals[zoneIndex].merge(partial) }
+            engine.progress?(Double(strip + 1) / Double(stripCount))
+        }
+
+        // Rows: zones in layer order, then groups (in order of first appearance), then the total; merged from
+        // the zones' accumulators, never from their means.
+        var rows = zones.map { zone in
+            ZonalRow(level: .zone, id: zone.id, name: zone.name, groupID: zone.groupID, groupName: zone.groupName, featureID: zone.featureID,
+                     repaired: zone.repaired, zoneCount: 1, accumulator: totals[zone.index], geometryWKB: zone.sourceWKB)
+        }
+        if request.zones.groupField != nil {
+            var order: [String] = []
+            var groups: [String: ZonalRow] = [:]
+            for zone in zones {
+                if groups[zone.groupID] == nil {
+                    order.append(zone.groupID)
+                    groups[zone.groupID] = ZonalRow(level: .group, id: zone.groupID, name: zone.groupName, groupID: "", groupName: "", featureID: nil,
+                                                    repaired: false, zoneCount: 0, accumulator: template, geometryWKB: [])
+                }
+                groups[zone.groupID]!.accumulator.merge(totals[zone.index])
+                groups[zone.groupID]!.zoneCount += 1
+            }
+            rows += order.map { groups[$0]! }
+        }
+        var total = ZonalRow(level: .total, id: "total", name: "", groupID: "", groupName: "", featureID: nil, repaired: false,
+                             zoneCount: zones.count, accumulator: template, geometryWKB: [])
+        for accumulator in totals { total.accumulator.merge(accumulator) }
+        rows.append(total)
+
+        var classes: [(value: Int64, label: String)] = []
+        if categorical {
+            var present = Set<Int64>()
+            for accumulator in totals { accumulator.histogram?.keys.forEach { present.insert($0) } }
+            for (value, name) in categoryNames.enumerated() where !name.isEmpty { present.insert(Int64(value)) }
+            if let noData = band.noDataValue { present.remove(Int64(noData)) }
+            classes = present.sorted().map { value in
+                (value, value >= 0 && Int(value) < categoryNames.count && !categoryNames[Int(value)].isEmpty ? categoryNames[Int(value)] : "class \(value)")
+            }
+        }
+        return ZonalResult(rows: rows, statistics: request.statistics, categorical: categorical, classes: classes, target: request.target,
+                           warnings: warnings, zoneCRSWKT: zoneCRS, mode: request.mode)
+    }
+
+    /// Weights of the cells of `part` for a zone.
+    static func weights(zone: Zone, part: PixelWindow, mode: ZonalMode, grid: RasterGrid) throws -> [Double] {
+        switch mode {
+        case .coverage:
+            return CoverageFraction.compute(rings: zone.rings, window: part)
+        case .allTouched:
+            return CoverageFraction.compute(rings: zone.rings, window: part).map { $0 > 0 ? 1 : 0 }
+        case .center:
+            // Rasterize the zone's whole window, as rasterstats does, then keep the strip's rows.
+            let window = zone.window!
+            let origin = grid.geoTransform.world(column: Double(window.column), row: Double(window.row))
+            var transform = grid.geoTransform
+            transform.originX = origin.x
+            transform.originY = origin.y
+            let geometry = try Geometry(wkb: zone.rasterWKB)
+            let mask = try geometry.rasterMask(width: window.width, height: window.height, geoTransform: transform, allTouched: false)
+            let start = (part.row - window.row) * window.width
+            return mask[start..<(start + part.height * window.width)].map { Double($0) }
+        }
+    }
+
+    /// "p10" -> 0.10, "p99.5" -> 0.995.
+    static func percentile(_ name: String) -> Double? {
+        guard name.hasPrefix("p"), let value = Double(name.dropFirst()), value >= 0, value <= 100 else { return nil }
+        return value / 100
+    }
+}

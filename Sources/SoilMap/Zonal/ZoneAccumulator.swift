@@ -1,0 +1,165 @@
+import Foundation
+import GDAL
+
+/// Statistics of the cells of one zone, weighted by how much of each cell the zone covers (1 in centre and
+/// all-touched modes). Mergeable: accumulators of tiles, threads or machines combine into exactly what one pass
+/// would give for counts, sums, extremes and histograms, and into the same mean and variance up to rounding
+/// (Chan et al.'s pairwise update). soilmap merges in a fixed order, so results do not depend on threads.
+public struct ZoneAccumulator: Sendable {
+    /// Σ weight: the count (in cells; fractional in coverage mode).
+    public private(set) var weight = 0.0
+    /// Σ weight x value.
+    public private(set) var sum = 0.0
+    /// Weighted mean and Σ weight (x - mean)², updated stably (West 1979).
+    public private(set) var mean = 0.0
+    private var squaredDeviations = 0.0
+    public private(set) var minimum = Double.infinity
+    public private(set) var maximum = -Double.infinity
+    /// Cells with any weight (unweighted).
+    public private(set) var cells = 0
+    /// Hectares covered by valid cells (weight x cell area).
+    public private(set) var hectares = 0.0
+    /// Integer rasters: value -> (weight, hectares). Exact quantiles, majority, classes.
+    public private(set) var histogram: [Int64: (weight: Double, hectares: Double)]?
+    /// Continuous rasters with quantiles asked for: every (value, weight).
+    public private(set) var values: [(value: Double, weight: Double)]?
+
+    public init(keepHistogram: Bool, keepValues: Bool) {
+        histogram = keepHistogram ? [:] : nil
+        values = keepValues ? [] : nil
+    }
+
+    @inline(__always)
+    public mutating func add(_ value: Double, weight w: Double, cellHectares: Double) {
+        cells += 1
+        weight += w
+        sum += w * value
+        let delta = value - mean
+        mean += w / weight * delta
+        squaredDeviations += w * delta * (value - mean)
+        if value < minimum { minimum = value }
+        if value > maximum { maximum = value }
+        hectares += w * cellHectares
+        if histogram != nil {
+            let key = Int64(value)
+            let previous = histogram![key] ?? (0, 0)
+            histogram![key] = (previous.weight + w, previous.hectares + w * cellHectares)
+        }
+        values?.append((value, w))
+    }
+
+    /// Adds `other` (cells that come after this accumulator's in the fixed order).
+    public mutating func merge(_ other: ZoneAccumulator) {
+        guard other.weight > 0 || other.cells > 0 else { return }
+        guard weight > 0 || cells > 0 else {
+            let keptHistogram = histogram != nil, keptValues = values != nil
+            self = other
+            if !keptHistogram { histogram = nil }
+            if !keptValues { values = nil }
+            return
+        }
+        let total = weight + other.weight
+        let delta = other.mean - mean
+        squaredDeviations += other.squaredDeviations + delta * delta * weight * other.weight / total
+        mean += delta * other.weight / total
+        weight = total
+        sum += other.sum
+        minimum = min(minimum, other.minimum)
+        maximum = max(maximum, other.maximum)
+        cells += other.cells
+        hectares += other.hectares
+        if histogram != nil, let theirs = other.histogram {
+            for (key, entry) in theirs {
+                let previous = histogram![key] ?? (0, 0)
+                histogram![key] = (previous.weight + entry.weight, previous.hectares + entry.hectares)
+            }
+        }
+        if values != nil, let theirs = other.values { values!.append(contentsOf: theirs) }
+    }
+
+    /// Population variance (weighted).
+    public var variance: Double { weight > 0 ? max(0, squaredDeviations / weight) : .nan }
+    public var standardDeviation: Double { variance.squareRoot() }
+
+    /// The q-quantile (0...1). Linear interpolation between sorted values placed at
+    /// (S_k - w_k) / (S_n - w_n), S the running sum of weights: numpy's default when every weight is 1.
+    /// Exact for integer rasters (from the histogram) and for kept values.
+    public func quantile(_ q: Double) -> Double {
+        var sorted: [(value: Double, weight: Double)]
+        if let histogram {
+            sorted = histogram.map { (Double($0.key), $0.value.weight) }.sorted { $0.value < $1.value }
+            // Integer cells of equal value and weight 1 each: expand to keep numpy's positions.
+            if sorted.allSatisfy({ $0.weight == $0.weight.rounded() }) {
+                sorted = sorted.flatMap { entry in Array(repeating: (entry.value, 1.0), count: Int(entry.weight)) }
+            }
+        } else if let values {
+            sorted = values.sorted { $0.value < $1.value }
+        } else {
+            return .nan
+        }
+        guard !sorted.isEmpty else { return .nan }
+        guard sorted.count > 1 else { return sorted[0].value }
+        let total = sorted.reduce(0) { $0 + $1.weight }
+        let last = sorted[sorted.count - 1].weight
+        var running = 0.0
+        var positions: [Double] = []
+        positions.reserveCapacity(sorted.count)
+        for entry in sorted {
+            running += entry.weight
+            positions.append((running - entry.weight) / (total - last))
+        }
+        if q <= positions[0] { return sorted[0].value }
+        for index in 1..<sorted.count where positions[index] >= q {
+            let span = positions[index] - positions[index - 1]
+            let t = span > 0 ? (q - positions[index - 1]) / span : 0
+            return sorted[index - 1].value + t * (sorted[index].value - sorted[index - 1].value)
+        }
+        return sorted[sorted.count - 1].value
+    }
+
+    /// Integer rasters: the value with the most weight (the smallest such value on a tie).
+    public var majority: Double? {
+        histogram?.max { $0.value.weight < $1.value.weight || ($0.value.weight == $1.value.weight && $0.key > $1.key) }.map { Double($0.key) }
+    }
+
+    /// Integer rasters: the value with the least weight (the smallest such value on a tie).
+    public var minority: Double? {
+        histogram?.min { $0.value.weight < $1.value.weight || ($0.value.weight == $1.value.weight && $0.key < $1.key) }.map { Double($0.key) }
+    }
+
+    public var variety: Int? { histogram?.count }
+}
+
+/// Hectares of one cell: constant in a projected CRS; on the ellipsoid, per row, in a geographic CRS.
+struct CellArea: Sendable {
+    private let projectedHectares: Double?
+    private let rowHectares: [Double]
+
+    init(grid: RasterGrid, isGeographic: Bool, metresPerUnit: Double, semiMajorAxis: Double, inverseFlattening: Double) {
+        let transform = grid.geoTransform
+        if !isGeographic {
+            projectedHectares = abs(transform.pixelWidth * transform.pixelHeight) * metresPerUnit * metresPerUnit / 10_000
+            rowHectares = []
+            return
+        }
+        projectedHectares = nil
+        let flattening = inverseFlattening > 0 ? 1 / inverseFlattening : 0
+        let b = semiMajorAxis * (1 - flattening)
+        let e = (flattening * (2 - flattening)).squareRoot()
+        let longitudeWidth = abs(transform.pixelWidth) * .pi / 180
+        /// ∫ of the ellipsoid's area element over latitude, up to the factor b²/2 per radian of longitude.
+        func q(_ latitudeDegrees: Double) -> Double {
+            let s = sin(latitudeDegrees * .pi / 180)
+            if e == 0 { return 2 * s }
+            return s / (1 - e * e * s * s) + log((1 + e * s) / (1 - e * s)) / (2 * e)
+        }
+        rowHectares = (0..<grid.height).map { row in
+            let top = transform.originY + Double(row) * transform.pixelHeight
+            let bottom = top + transform.pixelHeight
+            return abs(longitudeWidth * b * b / 2 * (q(top) - q(bottom))) / 10_000
+        }
+    }
+
+    @inline(__always)
+    func hectares(row: Int) -> Double { projectedHectares ?? rowHectares[row] }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+import GDAL
+@testable import SoilMap
+
+/// Zonal statistics against rasterstats (center, all_touched) and exactextract (coverage), run by
+/// Tests/reference/zonal_reference.py on the same real data.
+@Suite(.serialized) struct ZonalReferenceTests {
+    static var python: String { (ProcessInfo.processInfo.environment["SOILMAP_VENV"] ?? "/opt/soilmap-venv") + "/bin/python" }
+    static let script = Repository.path("Tests/reference/zonal_reference.py")
+
+    static func readCSV(_ path: String) throws -> [[String: String]] {
+        // Python's csv module ends lines with CRLF, which Swift reads as one Character.
+        let lines = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: .newlines).filter { !$0.isEmpty }
+        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        return lines.dropFirst().map { line in
+            Dictionary(uniqueKeysWithValues: zip(header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+        }
+    }
+
+    /// (raster, zones, id field) cases: Olinda NDVI over the census tracts (zones in GRS80 lon/lat, raster in UTM),
+    /// and the Luxembourg DEM (Int16 with nodata) over its cantons.
+    static func dataset(_ name: String, _ directory: TemporaryDirectory) throws -> (raster: String, zones: String, idField: String) {
+        if name == "olinda" {
+            let ndvi = directory.path("ndvi.tif")
+            try IndexJob.run(IndexRequest(outputs: [try IndexOutput.catalogue("NDVI")], sources: Repository.landsatSources(["red", "nir"])), to: ndvi)
+            return (ndvi, Repository.path("samples/olinda/olinda1.shp"), "CD_GEOCODI")
+        }
+        return (Repository.path("samples/luxembourg/elev.tif"), Repository.path("samples/luxembourg/lux.shp"), "ID_2")
+    }
+
+    @Test(arguments: ["olinda", "luxembourg"], [ZonalMode.center, .allTouched, .coverage])
+    func matchesThePythonTools(name: String, mode: ZonalMode) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.python), "no venv at \(Self.python): run `make venv`")
+        let directory = TemporaryDirectory()
+        let data = try Self.dataset(name, directory)
+        let result = try ZonalJob.run(ZonalRequest(raster: data.raster, zones: ZoneSource(path: data.zones, idField: data.idField), mode: mode))
+        let ours = directory.path("ours.csv"), theirs = directory.path("theirs.csv")
+        try ZonalWriter.write(result, to: ours, overwrite: false)
+        let reference = try run(Self.python, [Self.script, data.raster, data.zones, data.idField, mode.rawValue, theirs])
+        try #require(reference.status == 0, "\(reference.stderr)")
+        let mine = try Self.readCSV(ours).filter { $0["level"] == "zone" }, expected = try Self.readCSV(theirs)
+        try #require(mine.count == expected.count)
+        var compared = 0, worst = 0.0
+        for (a, b) in zip(mine, expected) {
+            #expect(a["zone_id"] == b["id"].map { $0.hasSuffix(".0") ? String($0.dropLast(2)) : $0 })
+            for statistic in ["count", "sum", "mean", "min", "max", "std"] {
+                let x = a[statistic] ?? "", y = b[statistic] ?? ""
+                if y.isEmpty || y == "nan" || y == "None" {
+                    #expect(x.isEmpty || Double(x) == 0, "\(a["zone_id"]!) \(statistic): \(x) vs empty")
+                    continue
+                }
+                let ours = try #require(Double(x)), theirs = try #require(Double(y))
+                // Relative to the value, or to 1 for values near zero (NDVI means).
+                let error = abs(ours - theirs) / max(abs(theirs), 1)
+                worst = max(worst, error)
+                #expect(error < 1e-6, "\(name) \(mode) zone \(a["zone_id"]!) \(statistic): \(ours) vs \(theirs)")
+                compared += 1
+            }
+        }
+        #expect(compared > 50)
+        // Centre and all-touched select the same cells; rasterstats sums Float32 rasters in Float32, hence ~1e-7.
+        if mode != .coverage && name == "luxembourg" { #expect(worst < 1e-12, "integer data: identical") }
+    }
+
+    @Test func categoricalCountsAreExact() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.python))
+        let directory = TemporaryDirectory()
+        let data = try Self.dataset("olinda", directory)
+        let classes = directory.path("classes.tif")
+        try ClassifyJob.run(ClassifyRequest(input: data.raster, rule: .breaks([-0.2, 0, 0.2], rightClosed: false)), to: classes)
+        let result = try ZonalJob.run(ZonalRequest(raster: classes, zones: ZoneSource(path: data.zones, idField: data.idField), mode: .center))
+        #expect(result.categorical)
+        let reference = try run(Self.python, [Self.script, classes, data.zones, data.idField, "center", directory.path("ref.csv"), "--categorical"])
+        try #require(reference.status == 0, "\(reference.stderr)")
+        let expected = try Self.readCSV(directory.path("ref.csv"))
+        let zones = result.rows.filter { $0.level == .zone }
+        try #require(zones.count == expected.count)
+        var nonZero = 0
+        for (row, reference) in zip(zones, expected) {
+            for value in 1...4 {
+                let theirs = Double(reference["class_\(value)"] ?? "") ?? 0
+                let ours = row.accumulator.histogram?[Int64(value)]?.weight ?? 0
+                #expect(ours == theirs, "zone \(row.id) class \(value)")
+                if ours > 0 { nonZero += 1 }
+            }
+        }
+        #expect(nonZero > 400)
+    }
+}
+
+@Suite struct ZonalBehaviourTests {
+    /// A 40 x 30 raster of 10 m cells in UTM 48N with value = column, and zones built by hand.
+    static func fixture(_ directory: TemporaryDirectory) throws -> String {
+        let raster = directory.path("values.tif")
+        try writeRaster(raster, width: 40, height: 30, values: (0..<1200).map { Float($0 % 40) }, pixelSize: 10, originX: 500_000, originY: 1_000_000)
+        return raster
+    }
+
+    static func square(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> String {
+        "POLYGON ((\(x0) \(y0), \(x1) \(y0), \(x1) \(y1), \(x0) \(y1), \(x0) \(y0)))"
+    }
+
+    static func writeZones(_ path: String, _ features: [(id: String, name: String, wkt: String)], idField: String = "code") throws {
+        let dataset = try Driver("GPKG").createVector(path: path)
+        let layer = try dataset.createLayer(name: "zones", spatialReference: try SpatialReference(epsg: 32648), geometryType: .unknown)
+        try layer.createField(FieldDefinition(name: idField, type: .string))
+        try layer.createField(FieldDefinition(name: "name", type: .string))
+        for feature in features {
+            try layer.addFeature([idField: .string(feature.id), "name": .string(feature.name)], geometry: try Geometry(wkt: feature.wkt))
+        }
+        try dataset.close()
+    }
+
+    @Test func overlapsEmptyZonesInvalidGeometriesAndDuplicates() throws {
+        let directory = TemporaryDirectory()
+        let raster = try Self.fixture(directory)
+        let zones = directory.path("zones.gpkg")
+        try Self.writeZones(zones, [
+            ("A", "Xã An", Self.square(500_000, 999_800, 500_100, 999_900)),          // columns 0-9, rows 10-19
+            ("B", "Xã Bình", Self.square(500_050, 999_800, 500_150, 999_900)),        // overlaps A: columns 5-14
+            ("C", "Xã Cát", Self.square(600_000, 999_800, 600_100, 999_900)),         // far outside the raster
+            ("D", "Xã Đông", "POLYGON ((500200 999800, 500300 999900, 500300 999800, 500200 999900, 500200 999800))"), // bow-tie
+            ("A", "Xã An (2)", Self.square(500_300, 999_800, 500_400, 999_900)),      // duplicate id
+        ])
+        let result = try ZonalJob.run(ZonalRequest(raster: raster, zones: ZoneSource(path: zones, idField: "code", nameField: "name")))
+        let rows = result.rows.filter { $0.level == .zone }
+        #expect(rows.map(\.id) == ["A", "B", "C", "D", "A"])
+        // Overlapping zones each get all their cells: 10 x 10 cells each, value = column.
+        #expect(rows[0].accumulator.weight == 100 && rows[0].accumulator.sum == 10 * (0..<10).reduce(0, +).toDouble)
+        #expect(rows[1].accumulator.weight == 100 && rows[1].accumulator.sum == 10 * (5..<15).reduce(0, +).toDouble)
+        // Outside the raster: a row with count 0.
+        #expect(rows[2].accumulator.weight == 0 && rows[2].accumulator.cells == 0)
+        // The bow-tie is repaired (two triangles) and reported.
+        #expect(rows[3].repaired && rows[3].accumulator.weight > 0)
+        #expect(result.warnings.contains { $0.contains("(code D) had an invalid geometry; repaired") })
+        // Duplicate ids: both kept, told apart by fid, with a warning.
+        #expect(rows[4].accumulator.weight == 100 && rows[4].featureID != rows[0].featureID)
+        #expect(result.warnings.contains { $0.contains("the id 'A' is also the id of FID") })
+        // The total merges every zone (overlaps counted in each).
+        #expect(result.rows.last?.accumulator.weight == 300 + rows[3].accumulator.weight)
+        let error = #expect(throws: GDALError.self) {
+            try ZonalJob.run(ZonalRequest(raster: raster, zones: ZoneSource(path: zones, idField: "commune_code")))
+        }
+        #expect(error?.description == "\(zones): layer 'zones' has no field 'commune_code' (fields: code, name)")
+    }
+
+    @Test func coverageFractionsOfAHalfCoveredCell() throws {
+        let directory = TemporaryDirectory()
+        let raster = try Self.fixture(directory)
+        let zones = directory.path("half.gpkg")
+        // 2.5 columns wide, 1.5 rows high, starting at a cell corner: 2 full + 1 half cells, then a half row.
+        try Self.writeZones(zones, [("H", "half", Self.square(500_000, 999_985, 500_025, 1_000_000))])
+        let result = try ZonalJob.run(ZonalRequest(raster: raster, zones: ZoneSource(path: zones, idField: "code"), mode: .coverage))
+        let accumulator = result.rows[0].accumulator
+        #expect(abs(accumulator.weight - 3.75) < 1e-12)
+        // Values are the column: 0, 1, 0.5 x 2 in row 0; half of that in row 1.
+        #expect(abs(accumulator.sum - 1.5 * (0 + 1 + 0.5 * 2)) < 1e-12)
+        #expect(accumulator.minimum == 0 && accumulator.maximum == 2)
+    }
+
+    @Test func maskTargetAndAreas() throws {
+        let directory = TemporaryDirectory()
+        // Classes 1..3 by column; mask keeps the left half (value 1) of the raster.
+        let classes = directory.path("classes.tif"), mask = directory.path("mask.tif")
+        try writeRaster(classes, width: 40, height: 30, values: (0..<1200).map { UInt8(1 + ($0 % 40) / 14) }, noData: 0)
+        try writeRaster(mask, width: 40, height: 30, values: (0..<1200).map { UInt8($0 % 40 < 20 ? 1 : 2) })
+        let zones = directory.path("zones.gpkg")
+        try Self.writeZones(zones, [("Z", "all", Self.square(500_000, 999_700, 500_400, 1_000_000))])
+        let result = try ZonalJob.run(ZonalRequest(raster: classes, zones: ZoneSource(path: zones, idField: "code"), categorical: true,
+                                                   mask: (mask, 1, [1]), target: try ZonalTarget(parsing: ">=2:10%")))
+        let zone = result.rows[0].accumulator
+        // Kept: columns 0-19 x 30 rows = 600 cells of 0.01 ha; class 1 = columns 0-13, class 2 = columns 14-19.
+        #expect(zone.weight == 600)
+        #expect(abs(zone.hectares - 6) < 1e-12)
+        #expect(zone.histogram?[1]?.weight == 420 && zone.histogram?[2]?.weight == 180 && zone.histogram?[3] == nil)
+        let table = ZonalWriter.table(result)
+        let row = Dictionary(uniqueKeysWithValues: zip(table.columns.map(\.name), table.rows[0]))
+        #expect(abs((row["target_pct"]?.doubleValue ?? 0) - 30) < 1e-9)
+        #expect(row["target_met"] == .string("no"))
+        #expect(abs((row["class 2 [%]"]?.doubleValue ?? 0) - 30) < 1e-9)
+    }
+
+    @Test func geographicCellAreasOnTheEllipsoid() {
+        // One 1° x 1° cell at the equator on WGS 84: 12,308.4639 km², from integrating the area element
+        // a²(1-e²)cos φ / (1 - e² sin² φ)² dφ dλ numerically (Simpson, 200,000 steps, Python).
+        let grid = RasterGrid(width: 1, height: 1, geoTransform: GeoTransform(originX: 0, pixelWidth: 1, originY: 1, pixelHeight: -1), crsWKT: "")
+        let area = CellArea(grid: grid, isGeographic: true, metresPerUnit: 1, semiMajorAxis: 6_378_137, inverseFlattening: 298.257223563)
+        #expect(abs(area.hectares(row: 0) / 100 - 12_308.4639) < 0.001)
+    }
+}
+
+extension Int { var toDouble: Double { Double(self) } }
