@@ -191,3 +191,108 @@ import GDAL
 }
 
 extension Int { var toDouble: Double { Double(self) } }
+
+/// Vietnam's 3,321 communes (real names and codes, generated square polygons) over a classified map made from the
+/// real Landsat sample, rolled up to the 34 provinces.
+@Suite(.serialized) struct VietnamRollUpTests {
+    static func communes() throws -> [(code: String, name: String, provinceCode: String, provinceName: String)] {
+        let layer = try Dataset.open(Repository.path("samples/vietnam/admin-units-2025.csv"), kind: .vector).layer(0)
+        return try layer.features.map { feature in
+            (try feature.value(named: "commune_code").stringValue ?? "", try feature.value(named: "commune_name").stringValue ?? "",
+             try feature.value(named: "province_code").stringValue ?? "", try feature.value(named: "province_name").stringValue ?? "")
+        }
+    }
+
+    /// 81 x 41 squares of 10 x 10 cells (30 m) in UTM 48N; classes 1-4 from the Landsat red band, mirrored to fit.
+    static func fixture(_ directory: TemporaryDirectory) throws -> (raster: String, zones: String, communes: Int) {
+        let communes = try Self.communes()
+        let width = 810, height = 410
+        let red: [UInt8] = try Dataset.open(Repository.landsat).band(3).readAll()
+        var classes = [UInt8](repeating: 0, count: width * height)
+        for row in 0..<height {
+            for column in 0..<width {
+                let sourceRow = (row / 352) % 2 == 0 ? row % 352 : 351 - row % 352
+                let sourceColumn = (column / 349) % 2 == 0 ? column % 349 : 348 - column % 349
+                let value = red[sourceRow * 349 + sourceColumn]
+                classes[row * width + column] = value < 45 ? 1 : value < 55 ? 2 : value < 70 ? 3 : 4
+            }
+        }
+        let raster = directory.path("degradation.tif")
+        try writeRaster(raster, width: width, height: height, values: classes, noData: 0, pixelSize: 30, originX: 600_000, originY: 1_200_000)
+        let zones = directory.path("communes.gpkg")
+        let dataset = try Driver("GPKG").createVector(path: zones)
+        let layer = try dataset.createLayer(name: "communes", spatialReference: try SpatialReference(epsg: 32648), geometryType: .polygon)
+        for field in ["commune_code", "commune_name", "province_code", "province_name"] {
+            try layer.createField(FieldDefinition(name: field, type: .string))
+        }
+        try dataset.withTransaction {
+            for (index, commune) in communes.enumerated() {
+                let x0 = 600_000 + Double(index % 81) * 300, y0 = 1_200_000 - Double(index / 81) * 300
+                let wkt = "POLYGON ((\(x0) \(y0), \(x0 + 300) \(y0), \(x0 + 300) \(y0 - 300), \(x0) \(y0 - 300), \(x0) \(y0)))"
+                try layer.addFeature(values: [.string(commune.code), .string(commune.name), .string(commune.provinceCode), .string(commune.provinceName)],
+                                     geometry: try Geometry(wkt: wkt))
+            }
+        }
+        try dataset.close()
+        return (raster, zones, communes.count)
+    }
+
+    @Test func provinceTotalsEqualTheSumOfTheirCommunes() throws {
+        let directory = TemporaryDirectory()
+        let data = try Self.fixture(directory)
+        #expect(data.communes == 3321)
+        let request = ZonalRequest(raster: data.raster,
+                                   zones: ZoneSource(path: data.zones, idField: "commune_code", nameField: "commune_name",
+                                                     groupField: "province_code", groupNameField: "province_name"),
+                                   mode: .coverage, statistics: ["count", "sum", "mean"], target: try ZonalTarget(parsing: ">=3:10%"))
+        let result = try ZonalJob.run(request, engine: EngineOptions(threads: 2))
+        let zones = result.rows.filter { $0.level == .zone }, provinces = result.rows.filter { $0.level == .group }
+        #expect(zones.count == 3321 && provinces.count == 34)
+        #expect(result.categorical)
+        for province in provinces {
+            let members = zones.filter { $0.groupID == province.id }
+            #expect(province.zoneCount == members.count)
+            // Summed in the order the roll-up merges them (layer order): exactly equal.
+            #expect(province.accumulator.weight == members.reduce(0) { $0 + $1.accumulator.weight })
+            #expect(province.accumulator.sum == members.reduce(0) { $0 + $1.accumulator.sum })
+            #expect(province.accumulator.hectares == members.reduce(0) { $0 + $1.accumulator.hectares })
+            for value in Int64(1)...4 {
+                #expect(province.accumulator.histogram?[value]?.weight ?? 0 == members.reduce(0) { $0 + ($1.accumulator.histogram?[value]?.weight ?? 0) })
+            }
+            #expect(province.name == members[0].groupName)
+        }
+        let total = try #require(result.rows.last)
+        #expect(total.accumulator.weight == zones.reduce(0) { $0 + $1.accumulator.weight })
+        #expect(total.accumulator.weight == 810 * 410)
+        // Results do not depend on the thread count.
+        let single = try ZonalJob.run(request, engine: EngineOptions(threads: 1))
+        #expect(zip(single.rows, result.rows).allSatisfy { $0.accumulator.sum == $1.accumulator.sum && $0.accumulator.mean == $1.accumulator.mean })
+    }
+
+    @Test(arguments: ["stats.csv", "stats.gpkg", "stats.geojson"])
+    func vietnameseNamesSurviveEveryFormat(file: String) throws {
+        let directory = TemporaryDirectory()
+        let data = try Self.fixture(directory)
+        let result = try ZonalJob.run(ZonalRequest(raster: data.raster,
+                                                   zones: ZoneSource(path: data.zones, idField: "commune_code", nameField: "commune_name",
+                                                                     groupField: "province_code", groupNameField: "province_name")))
+        let output = directory.path(file)
+        try ZonalWriter.write(result, to: output, overwrite: false)
+        let dataset = try Dataset.open(file.hasSuffix(".csv") ? output : output, kind: .vector)
+        let layer = try dataset.layer(0)
+        let names = layer.features.compactMap { feature -> String? in
+            guard (try? feature.value(named: "level").stringValue) == "zone" else { return nil }
+            return try? feature.value(named: "zone_name").stringValue
+        }
+        let expected = try VietnamRollUpTests.communes().map(\.name)
+        #expect(names == expected)
+        #expect(names.contains("Phường Hoàn Kiếm"))
+        if file.hasSuffix(".gpkg") {
+            #expect(layer.name == "zones" && layer.featureCount == 3321)
+            #expect(layer.spatialReference?.epsgCode == 32648)
+            let groups = try dataset.layer(named: "groups")
+            #expect(groups.featureCount == 34)
+            #expect(Set(groups.features.compactMap { try? $0.value(named: "zone_name").stringValue }).contains("Thành phố Hà Nội"))
+        }
+    }
+}

@@ -117,7 +117,7 @@ public enum ZonalJob {
         let dataset = try Dataset.open(request.raster, kind: .raster)
         let band = try dataset.band(request.band)
         let categoryNames = band.categoryNames
-        let categorical = request.categorical ?? (band.colorTable != nil || !categoryNames.filter { !$0.isEmpty }.isEmpty)
+        let categorical = request.categorical ?? (request.target != nil || band.colorTable != nil || !categoryNames.filter { !$0.isEmpty }.isEmpty)
         let integerData = band.dataType.isInteger && (band.scale ?? 1) == 1 && (band.offset ?? 0) == 0
         let wantsQuantiles = request.statistics.contains { $0 == "median" || percentile($0) != nil }
         let wantsHistogram = integerData && (categorical || wantsQuantiles || request.statistics.contains { ["majority", "minority", "variety"].contains($0) })
