@@ -45,14 +45,27 @@ test: setup venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
 
+# The main job on the real samples: indices -> classes (with a quicklook map) -> statistics per census tract.
 demo: build
-	@mkdir -p $(DEMO_OUT)
-	@echo "== soilmap info on the samples"
+	@rm -rf $(DEMO_OUT) && mkdir -p $(DEMO_OUT)
 	$(RELEASE_BIN) info samples/olinda/L7_ETMs.tif
-	$(RELEASE_BIN) info samples/olinda/olinda1.shp
-	$(RELEASE_BIN) info samples/luxembourg/elev.tif
-	$(RELEASE_BIN) info --json samples/olinda/L7_ETMs.tif > $(DEMO_OUT)/L7_ETMs.info.json
-	@echo "demo: JSON description written to $(DEMO_OUT)/L7_ETMs.info.json"
+	$(RELEASE_BIN) index NDVI,NDMI,BSI,NDSI,SI3 -i samples/olinda/L7_ETMs.tif --band blue=1 --band green=2 --band red=3 \
+	  --band nir=4 --band swir1=5 --scale 0.01 -q -o $(DEMO_OUT)/olinda_indices.tif
+	$(RELEASE_BIN) classify $(DEMO_OUT)/olinda_indices.tif --band 1 --scheme samples/schemes/ndvi-cover.yaml --labels vi \
+	  -o $(DEMO_OUT)/olinda_ndvi_classes.tif --quicklook $(DEMO_OUT)/olinda_ndvi_classes.png --title "Olinda — NDVI (Landsat 7)"
+	$(RELEASE_BIN) zonal $(DEMO_OUT)/olinda_indices.tif --band 1 --zones samples/olinda/olinda1.shp --id-field CD_GEOCODI \
+	  --name-field NM_BAIR --group-field CD_GEOCODB --group-name-field NM_BAIR --mode coverage --stats count,mean,min,max,std \
+	  -o $(DEMO_OUT)/olinda_ndvi_by_tract.csv -q
+	$(RELEASE_BIN) zonal $(DEMO_OUT)/olinda_ndvi_classes.tif --zones samples/olinda/olinda1.shp --id-field CD_GEOCODI \
+	  --name-field NM_BAIR --group-field CD_GEOCODB --group-name-field NM_BAIR --target '>=3:50%' \
+	  -o $(DEMO_OUT)/olinda_classes_by_tract.gpkg -q
+	@echo
+	@echo "demo: outputs in $(DEMO_OUT)/"
+	@echo "  olinda_indices.tif            NDVI, NDMI, BSI, NDSI, SI3 (Float32, one band each)"
+	@echo "  olinda_ndvi_classes.tif       NDVI classes with colour table and Vietnamese category names (open in QGIS)"
+	@echo "  olinda_ndvi_classes.png       the quicklook map: classes, legend, title, scale bar"
+	@echo "  olinda_ndvi_by_tract.csv      NDVI statistics per census tract (coverage-weighted), per neighbourhood, and total"
+	@echo "  olinda_classes_by_tract.gpkg  hectares and shares of each class per tract, with geometry (choropleth-ready)"
 
 clean:
 	rm -rf .build out
