@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import GDAL
+
+/// classify, combine and zonal as a user runs them.
+@Suite struct CommandLineWorkflowTests {
+    @Test func classifyWithQuicklookThenZonal() throws {
+        let directory = TemporaryDirectory()
+        let ndvi = directory.path("ndvi.tif"), classes = directory.path("classes.tif"), png = directory.path("map.png")
+        #expect(try runSoilmap(["index", "NDVI", "-i", Repository.landsat, "--band", "red=3", "--band", "nir=4", "-o", ndvi, "-q"]).status == 0)
+        let classified = try runSoilmap(["classify", ndvi, "--breaks", "-0.2,0,0.2", "-o", classes, "--quicklook", png])
+        #expect(classified.status == 0, "\(classified.stderr)")
+        #expect(classified.stderr.contains("[-0.2, 0)"))
+        #expect(FileManager.default.fileExists(atPath: png))
+        let stats = directory.path("stats.csv")
+        let zonal = try runSoilmap(["zonal", classes, "--zones", Repository.path("samples/olinda/olinda1.shp"), "--id-field", "CD_GEOCODI",
+                                    "--name-field", "NM_BAIR", "--target", ">=3:50%", "-o", stats])
+        #expect(zonal.status == 0, "\(zonal.stderr)")
+        let lines = try String(contentsOfFile: stats, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1 + 470 + 1)
+        #expect(lines[0].hasPrefix("level,zone_id,zone_name,group_id,group_name,fid,repaired,zones,cells,count,sum,mean,min,max,std,area_ha"))
+        #expect(lines[0].hasSuffix("target_pct,target_met"))
+        #expect(lines.contains { $0.contains("Alto da Nação") })
+        // Again without --overwrite: refused, file untouched.
+        let before = try Data(contentsOf: URL(fileURLWithPath: stats))
+        let again = try runSoilmap(["zonal", classes, "--zones", Repository.path("samples/olinda/olinda1.shp"), "--id-field", "CD_GEOCODI", "-o", stats])
+        #expect(again.status == 1 && again.stderr == "soilmap: \(stats): already exists (use --overwrite to replace it)\n")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: stats)) == before)
+    }
+
+    @Test(arguments: [
+        (["zonal", "R", "--zones", "Z", "--id-field", "CODE", "-o", "O.csv"], "layer 'olinda1' has no field 'CODE' (fields: ID, CD_GEOCODI, TIPO, CD_GEOCODB, NM_BAIR, V014)"),
+        (["zonal", "R", "--zones", "Z", "--id-field", "ID", "--mode", "exact", "-o", "O.csv"], "--mode exact: use center, all-touched or coverage"),
+        (["zonal", "R", "--zones", "Z", "--id-field", "ID", "-o", "O.xlsx"], "-o O.xlsx: use .csv, .gpkg or .geojson"),
+        (["classify", "R", "--scheme", "nope", "-o", "O.tif"], "unknown scheme 'nope'"),
+        (["classify", "R", "--breaks", "1,0", "-o", "O.tif"], "breaks must increase strictly: 1,0"),
+        (["combine", "R", "R", "--method", "best-of", "-o", "O.tif"], "--method best-of: use one-out-all-out, worst-of or count"),
+    ])
+    func badArgumentsGiveOneLine(arguments: [String], message: String) throws {
+        let directory = TemporaryDirectory()
+        let resolved = arguments.map { argument -> String in
+            switch argument {
+            case "R": return Repository.landsat
+            case "Z": return Repository.path("samples/olinda/olinda1.shp")
+            case let name where name.hasPrefix("O."): return directory.path(name)
+            default: return argument
+            }
+        }
+        let result = try runSoilmap(resolved)
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("soilmap: "))
+        #expect(result.stderr.contains(message.replacingOccurrences(of: "O.xlsx", with: directory.path("O.xlsx"))), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(directory.files.isEmpty)
+    }
+}
