@@ -107,6 +107,10 @@ public enum ZonalJob {
     static let knownStatistics = ["count", "sum", "mean", "min", "max", "std", "variance", "median", "majority", "minority", "variety"]
 
     public static func run(_ request: ZonalRequest, engine: EngineOptions = EngineOptions()) throws -> ZonalResult {
+        try engine.withGDALCache { try runWithCache(request, engine: engine) }
+    }
+
+    private static func runWithCache(_ request: ZonalRequest, engine: EngineOptions) throws -> ZonalResult {
         for statistic in request.statistics where !knownStatistics.contains(statistic) && percentile(statistic) == nil {
             throw SoilMapError.invalidArgument("--stats \(statistic): unknown (use \(knownStatistics.joined(separator: ", ")), or pNN such as p10, p90)")
         }
@@ -164,6 +168,11 @@ public enum ZonalJob {
                             let row0 = max(window.row, firstRow), row1 = min(window.endRow, firstRow + rows)
                             let part = PixelWindow(column: window.column, row: row0, width: window.width, height: row1 - row0)
                             let weights = try Self.weights(zone: zone, part: part, mode: mode, grid: grid)
+                            if template.histogram == nil && template.values == nil {
+                                partials.append((zoneIndex, Self.plainSums(values: values, stripFirstRow: firstRow, rasterWidth: grid.width,
+                                                                           part: part, weights: weights, cellArea: cellArea)))
+                                continue
+                            }
                             var accumulator = template
                             for row in 0..<part.height {
                                 let hectares = cellArea.hectares(row: part.row + row)
@@ -230,6 +239,40 @@ public enum ZonalJob {
         }
         return ZonalResult(rows: rows, statistics: request.statistics, categorical: categorical, classes: classes, target: request.target,
                            warnings: warnings, zoneCRSWKT: zoneCRS, mode: request.mode)
+    }
+
+    /// The fast path for count, sum, mean, extremes and variance: plain shifted sums over the zone's cells of a strip.
+    static func plainSums(values: UnsafeMutablePointer<Double>, stripFirstRow: Int, rasterWidth: Int, part: PixelWindow,
+                          weights: [Double], cellArea: CellArea) -> ZoneAccumulator {
+        var cells = 0, weight = 0.0, sum = 0.0, shiftedSum = 0.0, shiftedSquares = 0.0, hectares = 0.0
+        var minimum = Double.infinity, maximum = -Double.infinity
+        var shift = Double.nan
+        weights.withUnsafeBufferPointer { weights in
+            for row in 0..<part.height {
+                let cellHectares = cellArea.hectares(row: part.row + row)
+                let line = values + (part.row + row - stripFirstRow) * rasterWidth + part.column
+                let weightLine = weights.baseAddress! + row * part.width
+                var rowWeight = 0.0
+                for column in 0..<part.width {
+                    let w = weightLine[column]
+                    let value = line[column]
+                    guard w > 0, !value.isNaN else { continue }
+                    if shift.isNaN { shift = value }
+                    let shifted = value - shift
+                    cells += 1
+                    rowWeight += w
+                    sum += w * value
+                    shiftedSum += w * shifted
+                    shiftedSquares += w * shifted * shifted
+                    minimum = Swift.min(minimum, value)
+                    maximum = Swift.max(maximum, value)
+                }
+                weight += rowWeight
+                hectares += rowWeight * cellHectares
+            }
+        }
+        return ZoneAccumulator(cells: cells, weight: weight, sum: sum, shiftedSum: shiftedSum, shiftedSquares: shiftedSquares,
+                               shift: shift.isNaN ? 0 : shift, minimum: minimum, maximum: maximum, hectares: hectares)
     }
 
     /// Weights of the cells of `part` for a zone.

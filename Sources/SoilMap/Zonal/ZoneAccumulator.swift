@@ -48,6 +48,26 @@ public struct ZoneAccumulator: Sendable {
         values?.append((value, w))
     }
 
+    /// An accumulator from plain sums over a run of cells (no histogram or values kept), computed around
+    /// `shift` (any value of the run) so that the squared deviations do not cancel catastrophically:
+    /// Σw(x - shift) and Σw(x - shift)².
+    init(cells: Int, weight: Double, sum: Double, shiftedSum: Double, shiftedSquares: Double, shift: Double,
+         minimum: Double, maximum: Double, hectares: Double) {
+        self.cells = cells
+        self.weight = weight
+        self.sum = sum
+        if weight > 0 {
+            let shiftedMean = shiftedSum / weight
+            mean = shift + shiftedMean
+            squaredDeviations = max(0, shiftedSquares - shiftedSum * shiftedMean)
+        }
+        self.minimum = minimum
+        self.maximum = maximum
+        self.hectares = hectares
+        histogram = nil
+        values = nil
+    }
+
     /// Adds `other` (cells that come after this accumulator's in the fixed order).
     public mutating func merge(_ other: ZoneAccumulator) {
         guard other.weight > 0 || other.cells > 0 else { return }
