@@ -166,7 +166,7 @@ import GDAL
         try mirror.close()
         var outputs: [String: Data] = [:]
         for threads in [1, 2, 4] {
-            for tileSize in [64, 256, 1024] {
+            for tileSize in [64, 256, 512, 1024] {
                 let request = IndexRequest(outputs: try ["NDVI", "SAVI", "CSRI"].map(IndexOutput.catalogue),
                                            sources: [("blue", 1), ("green", 2), ("red", 3), ("nir", 4)].map {
                                                BandSource(role: $0.0, path: stack, band: $0.1)

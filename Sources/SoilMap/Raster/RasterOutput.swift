@@ -16,8 +16,10 @@ public struct RasterOutputOptions: Sendable, Equatable {
         self.overwrite = overwrite
     }
 
-    /// soilmap's default encoding for Float32 results: lossless, chosen from the measurements in the README.
-    public static let defaultFloatEncoding = ["COMPRESS=ZSTD", "ZSTD_LEVEL=1", "PREDICTOR=3"]
+    /// soilmap's default encoding for Float32 results: lossless, chosen from the measurements in the README
+    /// (10980² NDVI, 2 threads): ZSTD without predictor writes as small a file as DEFLATE (83 % of raw) in about
+    /// half the time; the floating-point predictor saves another 7 % but doubles the write time.
+    public static let defaultFloatEncoding = ["COMPRESS=ZSTD", "ZSTD_LEVEL=1"]
     /// For class maps (Byte): no predictor, which does nothing useful for categories.
     public static let defaultClassEncoding = ["COMPRESS=ZSTD", "ZSTD_LEVEL=9"]
 

@@ -14,6 +14,9 @@ final class StripWriter {
     private let blockHeight: Int
     private let capacityRows: Int
     private let buffer: UnsafeMutablePointer<Float>
+    /// Tiles that are exactly the output's blocks, arriving in row-major order, already are the blocks in the
+    /// order the strip path would write them (one block, every band): they are written as they come, unbuffered.
+    private let direct: Bool
     /// The raster row held in the buffer's first line.
     private var firstRow = 0
     /// Rows below this one are complete (every tile covering them has arrived).
@@ -27,9 +30,10 @@ final class StripWriter {
         let block = try dataset.band(1).blockSize
         blockWidth = block.width
         blockHeight = block.height
-        capacityRows = min(height, tileSize + blockHeight)
+        direct = tileSize == block.width && tileSize == block.height
+        capacityRows = direct ? 0 : min(height, tileSize + blockHeight)
         // Not initialised: pages become resident only as lines are written into them.
-        buffer = .allocate(capacity: capacityRows * width * bandNumbers.count)
+        buffer = .allocate(capacity: max(1, capacityRows * width * bandNumbers.count))
     }
 
     deinit { buffer.deallocate() }
@@ -38,6 +42,10 @@ final class StripWriter {
 
     /// Adds one tile (planes `planeStride` apart, `window.width` values per line); writes the block rows it completes.
     func add(window: PixelWindow, planes: UnsafePointer<Float>, planeStride: Int, endsTileRow: Bool) throws {
+        if direct {
+            try dataset.write(bands: bandNumbers, window: window, from: planes, lineStride: window.width, bandStride: planeStride)
+            return
+        }
         for band in 0..<bandNumbers.count {
             for line in 0..<window.height {
                 let source = planes + band * planeStride + line * window.width
