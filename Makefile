@@ -67,5 +67,11 @@ demo: build
 	@echo "  olinda_ndvi_by_tract.csv      NDVI statistics per census tract (coverage-weighted), per neighbourhood, and total"
 	@echo "  olinda_classes_by_tract.gpkg  hectares and shares of each class per tract, with geometry (choropleth-ready)"
 
+# Times soilmap beside the tools users would otherwise run (gdal_calc.py, OTB, numpy, gdal_translate floors,
+# exactextract, rasterstats), medians of BENCH_REPEAT runs, ratios and peak memory; tables in bench/results/.
+# Generates its inputs once under bench/work/ (about 5 GB, including a 1-gigapixel input).
+bench: build venv
+	SOILMAP=$(RELEASE_BIN) BENCH_FULL=$${BENCH_FULL:-1} bash bench/run.sh
+
 clean:
 	rm -rf .build out
