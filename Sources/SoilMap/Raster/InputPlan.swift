@@ -22,6 +22,15 @@ public struct InputPlan: Sendable {
     public var inputs: [PlannedInput]
     /// Index into `inputs` of the mask, if any.
     public var maskIndex: Int?
+    /// Bytes per raster row of the inputs stored in strips (blocks much wider than tall): every tile of a row of
+    /// tiles reads the same strips, so the cache must hold a tile row of them.
+    var stripedRowBytes = 0
+
+    /// GDAL block cache for a tiled run: 32 MB (blocks in flight, output blocks waiting for compression) plus a
+    /// row of tiles of every striped input.
+    func cacheBytes(tileSize: Int) -> Int {
+        (32 << 20) + stripedRowBytes * tileSize
+    }
 
     /// Opens every input once, checks bands exist, chooses the reference grid (the finest pixel size among the
     /// value inputs, the first of them on a tie) and decides which inputs need GDAL's warper.
@@ -69,6 +78,11 @@ public struct InputPlan: Sendable {
                                 needsWarp: !aligned, resampling: resampling, maskRule: rule)
         }
 
+        var striped = 0
+        for entry in opened {
+            let block = entry.band.blockSize
+            if block.width > 4 * block.height { striped += entry.dataset.width * entry.band.dataType.byteSize }
+        }
         var inputs = try opened.map { entry in
             try plan(entry.dataset, band: entry.band, path: entry.source.path, bandNumber: entry.source.band, rule: nil,
                      resampling: resampling)
@@ -81,7 +95,9 @@ public struct InputPlan: Sendable {
             inputs.append(try plan(dataset, band: band, path: mask.path, bandNumber: mask.band, rule: mask.rule, resampling: "near"))
             maskIndex = inputs.count - 1
         }
-        return InputPlan(grid: grid, inputs: inputs, maskIndex: maskIndex)
+        var plan = InputPlan(grid: grid, inputs: inputs, maskIndex: maskIndex)
+        plan.stripedRowBytes = striped
+        return plan
     }
 
     private static func isOnGrid(_ dataset: Dataset, grid: RasterGrid, referenceCRS: SpatialReference?) throws -> Bool {

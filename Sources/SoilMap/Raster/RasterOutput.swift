@@ -93,7 +93,7 @@ enum RasterResultWriter {
                       makeKernel: @escaping @Sendable () throws -> TileKernel) throws {
         let file = try OutputFile(path: path, overwrite: output.overwrite)
         do {
-            try engine.withGDALCache {
+            try engine.withGDALCache(defaultBytes: plan.cacheBytes(tileSize: engine.tileSize)) {
                 let gtiffPath = output.format == .cog ? file.scratchPath("gtiff") : file.temporaryPath
                 let encoding = RasterOutputOptions.defaultEncoding(for: dataType)
                 let gtiffOptions = output.format == .cog

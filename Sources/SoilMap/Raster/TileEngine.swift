@@ -6,13 +6,13 @@ public struct EngineOptions: Sendable {
     public var threads: Int
     public var tileSize: Int
     public var progress: (@Sendable (Double) -> Void)?
-    /// GDAL's block cache for the run. GDAL's default (5 % of RAM) lets a large run grow to gigabytes of
-    /// cached blocks; the engine reads and writes each block once, so a small cache loses nothing.
-    /// Ignored when the user set GDAL_CACHEMAX. Restored after the run.
-    public var gdalCacheBytes: Int
+    /// GDAL's block cache for the run; nil: sized from the inputs (`InputPlan.cacheBytes`). GDAL's default
+    /// (5 % of RAM) lets a large run grow to gigabytes of cached blocks, while the engine reads and writes each
+    /// block once. Ignored when the user set GDAL_CACHEMAX. Restored after the run.
+    public var gdalCacheBytes: Int?
 
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, tileSize: Int = 512,
-                progress: (@Sendable (Double) -> Void)? = nil, gdalCacheBytes: Int = 64 << 20) {
+                progress: (@Sendable (Double) -> Void)? = nil, gdalCacheBytes: Int? = nil) {
         self.threads = max(1, threads)
         self.tileSize = max(16, tileSize)
         self.progress = progress
@@ -20,10 +20,10 @@ public struct EngineOptions: Sendable {
     }
 
     /// Runs `body` with the run's GDAL cache size.
-    func withGDALCache<R>(_ body: () throws -> R) rethrows -> R {
+    func withGDALCache<R>(defaultBytes: Int, _ body: () throws -> R) rethrows -> R {
         guard ProcessInfo.processInfo.environment["GDAL_CACHEMAX"] == nil else { return try body() }
         let previous = GDALRuntime.cacheMaxBytes
-        GDALRuntime.cacheMaxBytes = gdalCacheBytes
+        GDALRuntime.cacheMaxBytes = gdalCacheBytes ?? defaultBytes
         defer { GDALRuntime.cacheMaxBytes = previous }
         return try body()
     }

@@ -107,7 +107,12 @@ public enum ZonalJob {
     static let knownStatistics = ["count", "sum", "mean", "min", "max", "std", "variance", "median", "majority", "minority", "variety"]
 
     public static func run(_ request: ZonalRequest, engine: EngineOptions = EngineOptions()) throws -> ZonalResult {
-        try engine.withGDALCache { try runWithCache(request, engine: engine) }
+        // Each worker reads full-width strips of 256 rows; input blocks up to 512 rows tall are shared by two strips.
+        let dataset = try Dataset.open(request.raster, kind: .raster)
+        let rowBytes = dataset.width * max(try dataset.band(request.band).dataType.byteSize, 1)
+        return try engine.withGDALCache(defaultBytes: (32 << 20) + rowBytes * 512 * engine.threads) {
+            try runWithCache(request, engine: engine)
+        }
     }
 
     private static func runWithCache(_ request: ZonalRequest, engine: EngineOptions) throws -> ZonalResult {
