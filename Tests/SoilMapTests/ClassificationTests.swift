@@ -165,6 +165,27 @@ import GDAL
         }
     }
 
+    @Test func ruleTablesFromYAML() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("table.yaml")
+        try """
+        id: erosion-salinity
+        inputs: [erosion, salinity]
+        scheme: vn-degradation
+        rules:
+          - [1, 1, 1]
+          - ["*", 3, 4]
+          - [2, "*", 2]
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let table = try RuleTable.load(yamlFile: path)
+        #expect(table.scheme?.id == "vn-degradation")
+        #expect(table.lookup([1, 1]) == 1 && table.lookup([1, 3]) == 4 && table.lookup([2, 3]) == 4 && table.lookup([2, 1]) == 2)
+        #expect(table.lookup([3, 1]) == nil)
+        try "inputs: [a, b]\nrules:\n  - [1, x, 2]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let error = #expect(throws: SoilMapError.self) { try RuleTable.load(yamlFile: path) }
+        #expect(error?.description == "\(path): rule 1: 'x' is not a whole number or *")
+    }
+
     @Test func mapsCombinedPixelByPixel() throws {
         let directory = TemporaryDirectory()
         // Every combination of three sdg-15.3.1 maps, plus a nodata pixel.

@@ -156,14 +156,7 @@ public struct ClassScheme: Sendable, Codable, Equatable {
 
     /// Reads a scheme from a YAML file (see README for the format).
     public static func load(yamlFile path: String) throws -> ClassScheme {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw SoilMapError.invalidInput(path: path, "cannot be read (\(error.localizedDescription))")
-        }
-        let scheme: ClassScheme
-        do { scheme = try YAMLDecoder().decode(ClassScheme.self, from: text) } catch {
-            throw SoilMapError.invalidInput(path: path, "is not a valid scheme: \(describeDecodingError(error))")
-        }
+        let scheme = try decodeYAML(ClassScheme.self, file: path, what: "scheme")
         try scheme.validate(file: path)
         return scheme
     }
@@ -207,6 +200,17 @@ public struct ClassScheme: Sendable, Codable, Equatable {
 func formatNumber(_ value: Double) -> String {
     if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
     return String(format: "%.10g", value)
+}
+
+/// Reads and decodes a YAML file; errors name the file and say what is wrong where.
+func decodeYAML<T: Decodable>(_ type: T.Type, file path: String, what: String) throws -> T {
+    let text: String
+    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+        throw SoilMapError.invalidInput(path: path, "cannot be read (\(error.localizedDescription))")
+    }
+    do { return try YAMLDecoder().decode(T.self, from: text) } catch {
+        throw SoilMapError.invalidInput(path: path, "is not a valid \(what): \(describeDecodingError(error))")
+    }
 }
 
 func describeDecodingError(_ error: Error) -> String {

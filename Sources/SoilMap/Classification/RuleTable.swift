@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// A lookup table from the values of several classified maps to an output class: rows are tried in order and
 /// the first that matches wins; `nil` in a row matches any value. A pixel no row matches gets nodata.
@@ -60,14 +59,7 @@ public struct RuleTable: Sendable, Equatable {
             var source: String?
             var rules: [[String]]
         }
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw SoilMapError.invalidInput(path: path, "cannot be read (\(error.localizedDescription))")
-        }
-        let file: File
-        do { file = try YAMLDecoder().decode(File.self, from: text) } catch {
-            throw SoilMapError.invalidInput(path: path, "is not a valid rule table: \(describeDecodingError(error))")
-        }
+        let file = try decodeYAML(File.self, file: path, what: "rule table")
         var rows: [(match: [Int?], output: Int)] = []
         for (index, rule) in file.rules.enumerated() {
             guard rule.count == file.inputs.count + 1 else {
