@@ -139,3 +139,51 @@ func runTool(_ name: String, _ arguments: [String]) throws -> String {
     process.waitUntilExit()
     return String(decoding: data, as: UTF8.self)
 }
+
+@Suite struct AttributeTableAndUpdateTests {
+    /// A raster attribute table written by GDAL's Python bindings, read through the Swift layer.
+    @Test func readsARasterAttributeTable() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("rat.tif")
+        let script = """
+        from osgeo import gdal
+        ds = gdal.GetDriverByName('GTiff').Create('\(path)', 2, 1, 1, gdal.GDT_Byte)
+        rat = gdal.RasterAttributeTable()
+        rat.CreateColumn('Value', gdal.GFT_Integer, gdal.GFU_MinMax)
+        rat.CreateColumn('Class', gdal.GFT_String, gdal.GFU_Name)
+        rat.SetRowCount(2)
+        rat.SetValueAsInt(0, 0, 1); rat.SetValueAsString(0, 1, 'Mặn nhẹ')
+        rat.SetValueAsInt(1, 0, 2); rat.SetValueAsString(1, 1, 'Mặn nặng')
+        ds.GetRasterBand(1).SetDefaultRAT(rat)
+        ds = None
+        """
+        let result = try runTool("/usr/bin/python3", ["-c", script])
+        _ = result
+        let table = try #require(try Dataset.open(path).band(1).attributeTable)
+        #expect(table.columnNames == ["Value", "Class"])
+        #expect(table.columnUsages == ["MinMax", "Name"])
+        #expect(table.rows == [["1", "Mặn nhẹ"], ["2", "Mặn nặng"]])
+        #expect(try Dataset.open(Samples.landsat).band(1).attributeTable == nil)
+    }
+
+    @Test func openForUpdate() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("copy.tif")
+        try FileManager.default.copyItem(atPath: Samples.luxembourgDEM, toPath: path)
+        do {
+            let dataset = try Dataset.open(path, access: .update)
+            try dataset.setMetadataItem("SOILMAP_NOTE", "cập nhật")
+            try dataset.band(1).write(window: PixelWindow(column: 50, row: 40, width: 1, height: 1), from: [Int16(999)])
+            try dataset.close()
+        }
+        let reopened = try Dataset.open(path)
+        #expect(reopened.metadataItem("SOILMAP_NOTE") == "cập nhật")
+        #expect(try reopened.band(1).read(window: PixelWindow(column: 50, row: 40, width: 1, height: 1), as: Int16.self) == [999])
+        // Read-only refuses writes with an error naming the file.
+        let readOnly = try Dataset.open(Samples.luxembourgDEM)
+        let error = #expect(throws: GDALError.self) {
+            try readOnly.band(1).write(window: PixelWindow(column: 0, row: 0, width: 1, height: 1), from: [Int16(1)])
+        }
+        #expect(error?.path == Samples.luxembourgDEM)
+    }
+}

@@ -63,6 +63,37 @@ import GDAL
         if mode != .coverage && name == "luxembourg" { #expect(worst < 1e-12, "integer data: identical") }
     }
 
+    /// Order statistics on an integer raster: exact (per-zone histograms), as rasterstats computes them with numpy.
+    @Test func percentilesMajorityAndVariety() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.python))
+        let directory = TemporaryDirectory()
+        let data = try Self.dataset("luxembourg", directory)
+        let statistics = ["median", "p10", "p90", "majority", "minority", "variety"]
+        let result = try ZonalJob.run(ZonalRequest(raster: data.raster, zones: ZoneSource(path: data.zones, idField: data.idField),
+                                                   mode: .center, statistics: statistics))
+        try ZonalWriter.write(result, to: directory.path("ours.csv"), overwrite: false)
+        let reference = try run(Self.python, [Self.script, data.raster, data.zones, data.idField, "center", directory.path("theirs.csv"),
+                                              "--stats", statistics.joined(separator: ",")])
+        try #require(reference.status == 0, "\(reference.stderr)")
+        let mine = try Self.readCSV(directory.path("ours.csv")).filter { $0["level"] == "zone" }
+        let expected = try Self.readCSV(directory.path("theirs.csv"))
+        try #require(mine.count == 12 && expected.count == 12)
+        for (a, b) in zip(mine, expected) {
+            #expect(Double(a["variety"] ?? "") == Double(b["variety"] ?? ""), "zone \(a["zone_id"]!) variety")
+            // Interpolated between the same two values; rounding of the interpolation may differ in the last bit.
+            for statistic in ["median", "p10", "p90"] {
+                let ours = Double(a[statistic] ?? "") ?? .nan, theirs = Double(b[statistic] ?? "") ?? .nan
+                #expect(abs(ours - theirs) <= 1e-9 * max(1, abs(theirs)), "zone \(a["zone_id"]!) \(statistic): \(ours) vs \(theirs)")
+            }
+            // Majority and minority may differ only where several values tie; then both must be among the tied values.
+            for statistic in ["majority", "minority"] where Double(a[statistic] ?? "") != Double(b[statistic] ?? "") {
+                let zone = result.rows.first { $0.id == a["zone_id"] }!.accumulator.histogram!
+                let ours = zone[Int64(Double(a[statistic]!)!)]?.weight, theirs = zone[Int64(Double(b[statistic]!)!)]?.weight
+                #expect(ours != nil && ours == theirs, "zone \(a["zone_id"]!) \(statistic): not a tie")
+            }
+        }
+    }
+
     @Test func categoricalCountsAreExact() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.python))
         let directory = TemporaryDirectory()
