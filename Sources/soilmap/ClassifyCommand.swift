@@ -101,9 +101,7 @@ struct SchemesCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(BuiltInSchemes.all), as: UTF8.self))
+                try printJSON(BuiltInSchemes.all)
                 return
             }
             for scheme in BuiltInSchemes.all {

@@ -23,9 +23,7 @@ struct IndicesCommand: ParsableCommand {
                     Entry(id: $0.id, name: $0.name, family: $0.family.rawValue, formula: $0.formula, source: $0.source, note: $0.note,
                           bands: $0.bands, constants: $0.constants)
                 }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(entries), as: UTF8.self))
+                try printJSON(entries)
                 return
             }
             for index in IndexCatalogue.all {

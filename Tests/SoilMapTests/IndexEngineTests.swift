@@ -215,3 +215,18 @@ import GDAL
         #expect(throws: SoilMapError.self) { try SensorPreset.named("spot7") }
     }
 }
+
+@Suite struct CreationOptionTests {
+    /// A codec the user chooses arrives without the default codec's settings (a ZSTD level, a predictor).
+    @Test func userCompressionReplacesTheDefaultEncoding() {
+        let user = RasterOutputOptions(creationOptions: ["COMPRESS=DEFLATE", "BLOCKXSIZE=256"])
+            .gtiffOptions(threads: 2, encoding: RasterOutputOptions.defaultFloatEncoding)
+        #expect(user.contains("COMPRESS=DEFLATE") && user.contains("BLOCKXSIZE=256") && user.contains("NUM_THREADS=2"))
+        #expect(!user.contains { $0.hasPrefix("ZSTD_LEVEL") || $0.hasPrefix("PREDICTOR") })
+        let defaults = RasterOutputOptions().gtiffOptions(threads: 4, encoding: RasterOutputOptions.defaultFloatEncoding)
+        #expect(defaults == ["TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "BIGTIFF=IF_SAFER", "NUM_THREADS=4", "COMPRESS=ZSTD", "ZSTD_LEVEL=1"])
+        // Keys are matched case-insensitively and values passed unchanged (no lower-casing).
+        let mixed = RasterOutputOptions(creationOptions: ["compress=LERC", "max_z_error=0"]).gtiffOptions(threads: 1, encoding: [])
+        #expect(mixed.contains("COMPRESS=LERC") && mixed.contains("MAX_Z_ERROR=0"))
+    }
+}

@@ -41,7 +41,6 @@ public struct RasterOutputOptions: Sendable, Equatable {
         // A compression the user chose brings its own settings: drop default ones that belong to another codec.
         let compression = merged.first { $0.0 == "COMPRESS" }?.1.uppercased() ?? "NONE"
         merged.removeAll { $0.0 == "ZSTD_LEVEL" && !compression.contains("ZSTD") && !creationOptions.contains { $0.uppercased().hasPrefix("ZSTD_LEVEL=") } }
-        merged.removeAll { $0.0 == "PREDICTOR" && compression == "NONE" && !creationOptions.contains { $0.uppercased().hasPrefix("PREDICTOR=") } }
         return merged.map { "\($0.0)=\($0.1)" }
     }
 }
