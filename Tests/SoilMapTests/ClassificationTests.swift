@@ -91,7 +91,30 @@ import GDAL
         let equal = try DataBreaks(method: .equalInterval, classes: 4).compute(path: rasters.ndvi)
         let low = Double(Float(-0.75342464447021)), high = Double(Float(0.58666664361954)), step = (high - low) / 4
         #expect(zip(equal.breaks, [low + step, low + 2 * step, low + 3 * step]).allSatisfy { abs($0 - $1) < 1e-12 })
-        try? FileManager.default.removeItem(atPath: rasters.ndvi + ".aux.xml")
+        // Nothing written beside the user's raster.
+        #expect(!FileManager.default.fileExists(atPath: rasters.ndvi + ".aux.xml"))
+    }
+
+    /// mean ± σ breaks from GDAL's own exact statistics (computed here through the Python bindings), written into
+    /// the classified map's metadata.
+    @Test func meanStandardDeviationBreaksAndMetadata() throws {
+        let directory = TemporaryDirectory()
+        let rasters = try Self.makeIndices(directory)
+        let stats = try run("/usr/bin/python3", ["-c", "from osgeo import gdal; ds = gdal.Open('\(rasters.si3)'); "
+                                                 + "s = ds.GetRasterBand(1).ComputeStatistics(False); print(repr(s[2]), repr(s[3]))"])
+        let parts = stats.stdout.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        try #require(parts.count == 2, "\(stats.stderr)")
+        let (mean, deviation) = (parts[0], parts[1])
+        let output = directory.path("si3-classes.tif")
+        let summary = try ClassifyJob.run(ClassifyRequest(input: rasters.si3, rule: .data(DataBreaks(method: .meanStandardDeviation, classes: 4))),
+                                          to: output)
+        let expected = [mean - deviation, mean, mean + deviation]
+        let breaks = Array(Set(summary.scheme.classes.flatMap { [$0.min, $0.max].compactMap { $0 } })).sorted()
+        #expect(zip(breaks, expected).allSatisfy { abs($0 - $1) <= 1e-9 * max(1, abs($1)) }, "\(breaks) vs \(expected)")
+        let metadata = try Dataset.open(output).metadata()
+        #expect(metadata["CLASS_BREAKS"]?.split(separator: ",").count == 3)
+        #expect(metadata["CLASS_BREAKS_METHOD"]?.hasPrefix("mean ") == true)
+        #expect(metadata["CLASS_SOURCE_RASTER"] == rasters.si3)
     }
 
     @Test func jenksEqualsJenkspy() throws {

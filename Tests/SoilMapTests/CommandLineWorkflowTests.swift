@@ -28,6 +28,20 @@ import GDAL
         #expect(try Data(contentsOf: URL(fileURLWithPath: stats)) == before)
     }
 
+    @Test func combineMapsFromTheCommandLine() throws {
+        let directory = TemporaryDirectory()
+        for (name, values) in [("trajectory", [UInt8]([1, 2, 2, 3])), ("state", [2, 1, 2, 1]), ("performance", [2, 2, 1, 1])] {
+            try writeRaster(directory.path("\(name).tif"), width: 4, height: 1, values: values, noData: 0)
+        }
+        let maps = ["trajectory", "state", "performance"].map { directory.path("\($0).tif") }
+        let result = try runSoilmap(["combine"] + maps + ["--table", "sdg-productivity", "-o", directory.path("lpd.tif"), "-q"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lpd = try Dataset.open(directory.path("lpd.tif")).band(1)
+        // Declining trajectory; stable with degraded state; stable with degraded performance; improving with both degraded.
+        #expect(try lpd.readAll(as: UInt8.self) == [1, 2, 3, 2])
+        #expect(lpd.categoryNames.prefix(4) == ["", "Declining", "Moderate decline", "Stable but stressed"])
+    }
+
     @Test(arguments: [
         (["zonal", "R", "--zones", "Z", "--id-field", "CODE", "-o", "O.csv"], "layer 'olinda1' has no field 'CODE' (fields: ID, CD_GEOCODI, TIPO, CD_GEOCODB, NM_BAIR, V014)"),
         (["zonal", "R", "--zones", "Z", "--id-field", "ID", "--mode", "exact", "-o", "O.csv"], "--mode exact: use center, all-touched or coverage"),

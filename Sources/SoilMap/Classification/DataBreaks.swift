@@ -38,6 +38,11 @@ public struct DataBreaks: Sendable {
 
     public func compute(path: String, band number: Int = 1) throws -> Result {
         guard classes >= 2, classes <= 254 else { throw SoilMapError.invalidArgument("--classes must be between 2 and 254") }
+        // GDAL would save the statistics it computes in an .aux.xml beside the user's raster: not ours to write.
+        return try ConfigOptions.with(["GDAL_PAM_ENABLED": "NO"]) { try computeWithoutSidecar(path: path, band: number) }
+    }
+
+    private func computeWithoutSidecar(path: String, band number: Int) throws -> Result {
         let dataset = try Dataset.open(path, kind: .raster)
         let band = try dataset.band(number)
         let scale = band.scale ?? 1, offset = band.offset ?? 0
