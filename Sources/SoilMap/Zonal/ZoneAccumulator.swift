@@ -108,10 +108,9 @@ public struct ZoneAccumulator: Sendable {
         var sorted: [(value: Double, weight: Double)]
         if let histogram {
             sorted = histogram.map { (Double($0.key), $0.value.weight) }.sorted { $0.value < $1.value }
-            // Integer cells of equal value and weight 1 each: expand to keep numpy's positions.
-            if sorted.allSatisfy({ $0.weight == $0.weight.rounded() }) {
-                sorted = sorted.flatMap { entry in Array(repeating: (entry.value, 1.0), count: Int(entry.weight)) }
-            }
+            // Whole cells (weights are counts): numpy's positions j / (n - 1) of the n cells, read from the running
+            // counts instead of listing every cell.
+            if sorted.allSatisfy({ $0.weight == $0.weight.rounded() }) { return Self.countQuantile(sorted, q) }
         } else if let values {
             sorted = values.sorted { $0.value < $1.value }
         } else {
@@ -135,6 +134,25 @@ public struct ZoneAccumulator: Sendable {
             return sorted[index - 1].value + t * (sorted[index].value - sorted[index - 1].value)
         }
         return sorted[sorted.count - 1].value
+    }
+
+    /// numpy's linear quantile of n cells given as (value, count), sorted by value: the cells at ranks
+    /// floor(q (n - 1)) and the next, interpolated.
+    private static func countQuantile(_ counts: [(value: Double, weight: Double)], _ q: Double) -> Double {
+        let n = counts.reduce(0) { $0 + $1.weight }
+        guard n > 0 else { return .nan }
+        let position = q * (n - 1), lowerRank = position.rounded(.down)
+        /// The value of the cell at 0-based rank `rank`.
+        func value(at rank: Double) -> Double {
+            var seen = 0.0
+            for entry in counts {
+                seen += entry.weight
+                if rank < seen { return entry.value }
+            }
+            return counts[counts.count - 1].value
+        }
+        let lower = value(at: lowerRank), upper = value(at: min(lowerRank + 1, n - 1))
+        return lower + (upper - lower) * (position - lowerRank)
     }
 
     /// Integer rasters: the value with the most weight (the smallest such value on a tie).
