@@ -35,8 +35,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "GDALTests", dependencies: ["GDAL"]),
-        .testTarget(name: "SoilMapTests", dependencies: ["SoilMap", "GDAL"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "GDALTests", dependencies: ["GDAL", "TestSupport"]),
+        .testTarget(name: "SoilMapTests", dependencies: ["SoilMap", "GDAL", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

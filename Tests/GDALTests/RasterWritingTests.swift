@@ -127,17 +127,9 @@ import GDAL
     }
 }
 
-/// Runs one of GDAL's command-line tools and returns what it printed.
+/// Runs one of GDAL's command-line tools (or any program on PATH) and returns what it printed.
 func runTool(_ name: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [name] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    try run("/usr/bin/env", [name] + arguments).stdout
 }
 
 @Suite struct AttributeTableAndUpdateTests {

@@ -1,5 +1,6 @@
 import Foundation
 import GDAL
+@_exported import TestSupport
 
 /// Paths to the real sample data in `samples/`.
 enum Samples {
@@ -13,18 +14,4 @@ enum Samples {
     static let luxembourgDEM = path("luxembourg/elev.tif")
     static let cantons = path("luxembourg/lux.shp")
     static let meuse = "CSV:" + path("meuse/meuse.txt")
-}
-
-/// A fresh temporary directory, removed when the value is released.
-final class TemporaryDirectory {
-    let url: URL
-
-    init() {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("soilmap-test-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 }

@@ -2,15 +2,9 @@ import Foundation
 import Testing
 import SoilMap
 
-enum Samples {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("samples")
-    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
-}
-
 @Suite struct InfoTests {
     @Test func describesTheLandsatRaster() throws {
-        let info = try DatasetInfo.describe(path: Samples.path("olinda/L7_ETMs.tif"))
+        let info = try DatasetInfo.describe(path: Repository.path("samples/olinda/L7_ETMs.tif"))
         let raster = try #require(info.raster)
         #expect(info.driver == "GTiff")
         #expect(raster.width == 349 && raster.height == 352 && raster.bandCount == 6)
@@ -23,7 +17,7 @@ enum Samples {
     }
 
     @Test func describesTheTractsLayer() throws {
-        let info = try DatasetInfo.describe(path: Samples.path("olinda/olinda1.shp"))
+        let info = try DatasetInfo.describe(path: Repository.path("samples/olinda/olinda1.shp"))
         #expect(info.raster == nil)
         let layer = try #require(info.layers?.first)
         #expect(layer.featureCount == 470)
@@ -34,7 +28,7 @@ enum Samples {
     }
 
     @Test func jsonIsStableAndDecodable() throws {
-        let info = try DatasetInfo.describe(path: Samples.path("luxembourg/elev.tif"))
+        let info = try DatasetInfo.describe(path: Repository.path("samples/luxembourg/elev.tif"))
         let json = try info.json()
         #expect(try info.json() == json)
         let decoded = try JSONDecoder().decode(DatasetInfo.self, from: Data(json.utf8))
@@ -47,12 +41,12 @@ enum Samples {
 /// The command line as a user runs it: exit status, one-line errors, nothing else on stderr.
 @Suite struct CommandLineTests {
     @Test func infoPrintsTextAndJSON() throws {
-        let text = try runSoilmap(["info", Samples.path("olinda/L7_ETMs.tif")])
+        let text = try runSoilmap(["info", Repository.path("samples/olinda/L7_ETMs.tif")])
         #expect(text.status == 0)
         #expect(text.stdout.contains("349 x 352 pixels, 6 bands"))
         #expect(text.stdout.contains("EPSG:31985"))
         #expect(text.stderr.isEmpty)
-        let json = try runSoilmap(["info", "--json", Samples.path("olinda/olinda1.shp")])
+        let json = try runSoilmap(["info", "--json", Repository.path("samples/olinda/olinda1.shp")])
         #expect(json.status == 0)
         let decoded = try JSONDecoder().decode(DatasetInfo.self, from: Data(json.stdout.utf8))
         #expect(decoded.layers?.first?.featureCount == 470)
@@ -63,7 +57,7 @@ enum Samples {
         ("Package.swift", "not a format GDAL can read"),
     ])
     func badInputGivesOneLineAndNonZeroExit(path: String, reason: String) throws {
-        let resolved = path.hasPrefix("/") ? path : Samples.root.deletingLastPathComponent().appendingPathComponent(path).path
+        let resolved = path.hasPrefix("/") ? path : Repository.root.appendingPathComponent(path).path
         let result = try runSoilmap(["info", resolved])
         #expect(result.status == 1)
         #expect(result.stdout.isEmpty)
@@ -72,16 +66,11 @@ enum Samples {
     }
 }
 
-struct ProcessResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
 
 /// Runs the soilmap executable built beside the test bundle.
 func runSoilmap(_ arguments: [String]) throws -> ProcessResult {
     let executable = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("soilmap")
-    let candidates = [executable, Samples.root.deletingLastPathComponent().appendingPathComponent(".build/debug/soilmap")]
+    let candidates = [executable, Repository.root.appendingPathComponent(".build/debug/soilmap")]
     guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
         throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: executable.path])
     }

@@ -1,18 +1,7 @@
 import Foundation
 import GDAL
 import SoilMap
-
-/// A fresh temporary directory, removed when released.
-final class TemporaryDirectory {
-    let url: URL
-    init() {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("soilmap-test-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    var files: [String] { (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? [] }
-}
+@_exported import TestSupport
 
 enum Repository {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -23,23 +12,6 @@ enum Repository {
     static func landsatSources(_ roles: [String]? = nil) -> [BandSource] {
         (roles ?? ["blue", "green", "red", "nir", "swir1", "swir2"]).map { BandSource(role: $0, path: landsat, band: landsatRoles[$0]!) }
     }
-}
-
-/// Runs a program and returns its exit status and output.
-@discardableResult
-func run(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                         stderr: String(decoding: stderr, as: UTF8.self))
 }
 
 /// Writes a small single-band raster on a north-up grid with the given values.
