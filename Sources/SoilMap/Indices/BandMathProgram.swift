@@ -51,9 +51,11 @@ public struct BandMathProgram: Sendable {
         }
         var compiler = Compiler(inputNames: inputs)
         var result = try compiler.compile(substituted)
-        // Validity: x - x is 0 for a finite input and NaN for a NaN one; adding it to the result propagates
-        // every referenced input's nodata into the result.
-        for name in substituted.variables {
+        // Validity: x - x is 0 for a finite input and NaN otherwise; adding it to the result propagates an input's
+        // nodata into the result. Inputs whose non-finite values already reach the result through the arithmetic
+        // (both sides of `nir - red`) need no such step: NDVI then costs three passes instead of five.
+        let reachesResult = compiler.nonFiniteInputs(of: result)
+        for name in substituted.variables where !reachesResult.contains(inputs.firstIndex(of: name)!) {
             let input = compiler.inputSlot(inputs.firstIndex(of: name)!)
             let zeroOrNaN = compiler.emit(.subtract, [input, input])
             result = compiler.emit(.add, [result, zeroOrNaN])
@@ -224,6 +226,9 @@ private struct Compiler {
     var temporaryCount = 0
     var instructions: [BandMathProgram.Instruction] = []
     private var slots: [Slot] = []
+    /// For each virtual slot, the inputs whose non-finite values (NaN, ±Inf) are sure to make the slot's value
+    /// non-finite.
+    private var nonFinitePropagation: [Set<Int>] = []
 
     init(inputNames: [String]) { self.inputNames = inputNames }
 
@@ -244,20 +249,39 @@ private struct Compiler {
             index = constants.count - 1
         }
         slots.append(.constant(index))
+        nonFinitePropagation.append([])
         return slots.count - 1
     }
 
     mutating func inputSlot(_ index: Int) -> Int {
         slots.append(.input(index))
+        nonFinitePropagation.append([index])
         return slots.count - 1
     }
 
     mutating func emit(_ operation: BandMathProgram.Operation, _ operands: [Int]) -> Int {
         slots.append(.temporary(temporaryCount))
+        nonFinitePropagation.append(Compiler.propagation(of: operation, operands.map { nonFinitePropagation[$0] }))
         temporaryCount += 1
         let destination = slots.count - 1
         instructions.append(.init(operation: operation, operands: operands, destination: destination))
         return destination
+    }
+
+    func nonFiniteInputs(of virtual: Int) -> Set<Int> { nonFinitePropagation[virtual] }
+
+    /// Which operands' non-finite values always give a non-finite result. Not a divisor (x / inf is 0), not a
+    /// power (pow(1, nan) is 1), not exp (exp(-inf) is 0), not a comparison; `not`, `min`, `max` and `select`
+    /// add `x - x` of their operands (of the condition, for `select`) by construction.
+    private static func propagation(of operation: BandMathProgram.Operation, _ operands: [Set<Int>]) -> Set<Int> {
+        switch operation {
+        case .add, .subtract, .multiply, .min, .max:
+            return operands[0].union(operands[1])
+        case .divide, .square, .negate, .not, .sqrt, .abs, .log, .log10, .select:
+            return operands[0]
+        case .power, .exp, .less, .lessOrEqual, .greater, .greaterOrEqual, .equal, .notEqual, .and, .or:
+            return []
+        }
     }
 
     mutating func compile(_ expression: Expression) throws -> Int {
