@@ -26,8 +26,14 @@ let package = Package(
             pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]
         ),
+        .systemLibrary(
+            name: "CTIFF",
+            path: "Sources/CTIFF",
+            pkgConfig: "libtiff-4",
+            providers: [.apt(["libtiff-dev", "libdeflate-dev", "libzstd-dev"])]
+        ),
         .target(name: "GDAL", dependencies: ["CGDAL"]),
-        .target(name: "SoilMap", dependencies: ["GDAL", "CCairo", .product(name: "Yams", package: "Yams")]),
+        .target(name: "SoilMap", dependencies: ["GDAL", "CCairo", "CTIFF", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "soilmap",
             dependencies: [

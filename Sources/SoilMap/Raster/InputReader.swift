@@ -1,3 +1,4 @@
+import Foundation
 import GDAL
 
 /// One thread's view of the inputs: its own dataset handles (GDAL 3.6 datasets are not thread-safe), warped
@@ -6,8 +7,15 @@ import GDAL
 final class InputReader {
     private let plan: InputPlan
     private let bands: [RasterBand]
+    /// Per input: read natural blocks (GDALReadBlock: no block cache, no copy, no conversion by GDAL) because
+    /// every tile is a whole number of the band's blocks. Other inputs go through GDALRasterIO.
+    private let readsBlocks: [Bool]
+    /// Per input read by blocks: a direct decoder when the file is a plain tiled GeoTIFF (`TIFFTileReader`).
+    private let tileDecoders: [TIFFTileReader?]
+    /// One block of the widest stored type, for block reads.
+    private let blockBuffer: UnsafeMutableRawPointer
 
-    init(plan: InputPlan) throws {
+    init(plan: InputPlan, tileSize: Int? = nil) throws {
         self.plan = plan
         var datasets: [String: Dataset] = [:]
         var bands: [RasterBand] = []
@@ -24,6 +32,32 @@ final class InputReader {
             bands.append(try dataset.band(input.band))
         }
         self.bands = bands
+        let blockReads = zip(plan.inputs, bands).map { input, band in
+            let block = band.blockSize
+            guard let tileSize, !input.needsWarp, input.maskRule == nil, InputReader.widensDirectly(band.dataType) else { return false }
+            return tileSize % block.width == 0 && tileSize % block.height == 0
+        }
+        readsBlocks = blockReads
+        tileDecoders = zip(plan.inputs, zip(bands, blockReads)).map { input, entry in
+            let (band, readsBlocks) = entry
+            guard readsBlocks, band.dataset.driverShortName == "GTiff", FileManager.default.fileExists(atPath: input.path) else { return nil }
+            let block = band.blockSize
+            guard let decoder = TIFFTileReader.open(path: input.path, band: input.band, width: band.width, height: band.height,
+                                                    type: band.dataType),
+                  decoder.tileWidth == block.width, decoder.tileHeight == block.height else { return nil }
+            return decoder
+        }
+        let largestBlock = zip(bands, blockReads).filter(\.1).map { $0.0.blockSize.width * $0.0.blockSize.height }.max() ?? 0
+        blockBuffer = .allocate(byteCount: max(largestBlock * MemoryLayout<Double>.stride, 1), alignment: 64)
+    }
+
+    deinit { blockBuffer.deallocate() }
+
+    private static func widensDirectly(_ type: DataType) -> Bool {
+        switch type {
+        case .byte, .uint16, .int16, .uint32, .int32, .float32, .float64: return true
+        default: return false
+        }
     }
 
     /// Reads every value input of `window` into `planes` (one plane of `planeStride` values per value input, in
@@ -33,7 +67,11 @@ final class InputReader {
         var plane = 0
         for (index, input) in plan.inputs.enumerated() where input.maskRule == nil {
             let target = planes + plane * planeStride
-            try bands[index].read(window: window, into: UnsafeMutableBufferPointer(start: target, count: count))
+            if readsBlocks[index] {
+                try readBlocks(of: bands[index], decoder: tileDecoders[index], window: window, into: target)
+            } else {
+                try bands[index].read(window: window, into: UnsafeMutableBufferPointer(start: target, count: count))
+            }
             InputReader.toReflectance(target, count: count, scale: input.scale, offset: input.offset, noData: input.noData)
             plane += 1
         }
@@ -44,6 +82,53 @@ final class InputReader {
             for pixel in 0..<count where InputReader.isMasked(maskScratch[pixel], rule: rule, noData: maskNoData) {
                 for index in 0..<valuePlanes { planes[index * planeStride + pixel] = .nan }
             }
+        }
+    }
+
+    /// Reads the blocks that make up `window` (aligned to them, a whole number of them but at the raster's edges)
+    /// and widens their stored values to Float64, exact for every type handled; the padding of edge blocks is
+    /// dropped. Each block comes from the direct decoder when there is one and it can, else from GDAL.
+    private func readBlocks(of band: RasterBand, decoder: TIFFTileReader?, window: PixelWindow, into target: UnsafeMutablePointer<Double>) throws {
+        let blockWidth = band.blockSize.width, blockHeight = band.blockSize.height
+        var blockRow = window.row / blockHeight
+        while blockRow * blockHeight < window.endRow {
+            var blockColumn = window.column / blockWidth
+            while blockColumn * blockWidth < window.endColumn {
+                let column0 = blockColumn * blockWidth, row0 = blockRow * blockHeight
+                let width = min(blockWidth, window.endColumn - column0), height = min(blockHeight, window.endRow - row0)
+                let destination = target + (row0 - window.row) * window.width + (column0 - window.column)
+                let decoded = decoder?.read(column: blockColumn, row: blockRow, width: width, height: height, into: destination,
+                                            lineStride: window.width) ?? false
+                if !decoded {
+                    try readBlock(of: band, column: blockColumn, row: blockRow, width: width, height: height, into: destination,
+                                  lineStride: window.width)
+                }
+                blockColumn += 1
+            }
+            blockRow += 1
+        }
+    }
+
+    private func readBlock(of band: RasterBand, column: Int, row: Int, width: Int, height: Int, into target: UnsafeMutablePointer<Double>,
+                           lineStride: Int) throws {
+        let blockWidth = band.blockSize.width, blockHeight = band.blockSize.height
+        func read<T: RasterScalar>(_ type: T.Type, _ widen: (T) -> Double) throws {
+            let block = blockBuffer.bindMemory(to: T.self, capacity: blockWidth * blockHeight)
+            try band.readBlock(column: column, row: row, into: UnsafeMutableBufferPointer(start: block, count: blockWidth * blockHeight))
+            for line in 0..<height {
+                let source = block + line * blockWidth, destination = target + line * lineStride
+                for pixel in 0..<width { destination[pixel] = widen(source[pixel]) }
+            }
+        }
+        switch band.dataType {
+        case .byte: try read(UInt8.self) { Double($0) }
+        case .uint16: try read(UInt16.self) { Double($0) }
+        case .int16: try read(Int16.self) { Double($0) }
+        case .uint32: try read(UInt32.self) { Double($0) }
+        case .int32: try read(Int32.self) { Double($0) }
+        case .float32: try read(Float.self) { Double($0) }
+        case .float64: try read(Double.self) { $0 }
+        default: preconditionFailure("readsBlocks is false for \(band.dataType.name)")
         }
     }
 

@@ -80,7 +80,7 @@ public enum TileEngine {
     private static func runWorker(plan: InputPlan, tiles: TileGrid, valueInputCount: Int, outputBandCount: Int, planeStride: Int,
                                   scheduler: OrderedScheduler<[Float]>, makeKernel: @Sendable () throws -> TileKernel) {
         do {
-            let reader = try InputReader(plan: plan)
+            let reader = try InputReader(plan: plan, tileSize: tiles.tileSize)
             let kernel = try makeKernel()
             let inputs = UnsafeMutablePointer<Double>.allocate(capacity: max(valueInputCount, 1) * planeStride)
             let mask = UnsafeMutablePointer<Double>.allocate(capacity: planeStride)

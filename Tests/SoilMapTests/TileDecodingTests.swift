@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+import GDAL
+@testable import SoilMap
+
+/// The engine's direct decoder for tiled GeoTIFFs (`TIFFTileReader`) against GDAL reading the same files: every
+/// value of every tile, edge tiles included, must be what GDAL returns, and layouts it does not take must be left
+/// to GDAL. The data are the real Landsat sample's red and nir bands, stretched over each type's range so that
+/// the horizontal predictor's differences wrap around.
+@Suite struct TileDecodingTests {
+    /// The sample's band `band` (0...255) mapped linearly onto `range`, rounded for integer types.
+    static func stretched(band: Int, range: ClosedRange<Double>, type: DataType) throws -> [Double] {
+        let values = try Dataset.open(Repository.landsat).band(band).readAll(as: Double.self)
+        return values.map { value in
+            let stretched = range.lowerBound + value / 255 * (range.upperBound - range.lowerBound)
+            return type.isInteger ? stretched.rounded() : stretched
+        }
+    }
+
+    /// Writes `values` (349 x 352, the sample's grid) as `type` with `options`, through GDAL.
+    static func write(_ path: String, values: [[Double]], type: DataType, options: [String]) throws {
+        let source = try Dataset.open(Repository.landsat)
+        let dataset = try Driver("GTiff").createRaster(path: path, width: source.width, height: source.height,
+                                                       bandCount: values.count, dataType: type, options: options)
+        try dataset.setGeoTransform(source.geoTransform!)
+        try dataset.setSpatialReference(source.spatialReference!)
+        for (index, plane) in values.enumerated() {
+            try dataset.band(index + 1).write(window: PixelWindow(width: source.width, height: source.height), from: plane)
+        }
+        try dataset.close()
+    }
+
+    static let ranges: [DataType: ClosedRange<Double>] = [
+        .byte: 0...255, .uint16: 0...65535, .int16: -32768...32767, .uint32: 0...4_294_967_295,
+        .int32: -2_147_483_648...2_147_483_647, .float32: -1...1, .float64: -1e6...1e6,
+    ]
+
+    struct Layout: CustomTestStringConvertible, Sendable {
+        var type: DataType
+        var options: [String]
+        var testDescription: String { "\(type.name) \(options.joined(separator: " "))" }
+    }
+
+    static let decodedLayouts: [Layout] = [
+        Layout(type: .uint16, options: ["COMPRESS=DEFLATE", "PREDICTOR=2"]),   // Sentinel-2 L2A, Landsat C2
+        Layout(type: .int16, options: ["COMPRESS=ZSTD", "PREDICTOR=2"]),
+        Layout(type: .byte, options: ["COMPRESS=NONE"]),
+        Layout(type: .byte, options: ["COMPRESS=DEFLATE", "PREDICTOR=2"]),
+        Layout(type: .uint32, options: ["COMPRESS=ZSTD", "PREDICTOR=2"]),
+        Layout(type: .int32, options: ["COMPRESS=DEFLATE", "PREDICTOR=2", "ZLEVEL=9"]),
+        Layout(type: .float32, options: ["COMPRESS=DEFLATE"]),
+        Layout(type: .float64, options: ["COMPRESS=ZSTD", "ZSTD_LEVEL=1"]),
+        Layout(type: .uint16, options: ["COMPRESS=DEFLATE", "PREDICTOR=2", "BIGTIFF=YES"]),
+    ]
+
+    @Test(arguments: decodedLayouts)
+    func everyTileDecodesToWhatGDALReads(layout: Layout) throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("band.tif")
+        let values = try Self.stretched(band: 4, range: Self.ranges[layout.type]!, type: layout.type)
+        try Self.write(path, values: [values], type: layout.type, options: ["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=64"] + layout.options)
+        let band = try Dataset.open(path).band(1)
+        let reader = try #require(TIFFTileReader.open(path: path, band: 1, width: band.width, height: band.height, type: band.dataType))
+        #expect(reader.tileWidth == 64 && reader.tileHeight == 64)
+        try expectTilesMatch(reader: reader, band: band)
+    }
+
+    /// A multi-band file with bands in separate planes (INTERLEAVE=BAND): each band is its own set of tiles.
+    @Test func bandInterleavedStackDecodesEachBand() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("stack.tif")
+        let planes = try [3, 4, 5].map { try Self.stretched(band: $0, range: 0...10000, type: .uint16) }
+        try Self.write(path, values: planes, type: .uint16,
+                       options: ["TILED=YES", "BLOCKXSIZE=128", "BLOCKYSIZE=128", "COMPRESS=DEFLATE", "PREDICTOR=2", "INTERLEAVE=BAND"])
+        let dataset = try Dataset.open(path)
+        for number in 1...3 {
+            let band = try dataset.band(number)
+            let reader = try #require(TIFFTileReader.open(path: path, band: number, width: band.width, height: band.height, type: .uint16))
+            try expectTilesMatch(reader: reader, band: band)
+        }
+    }
+
+    private func expectTilesMatch(reader: TIFFTileReader, band: RasterBand) throws {
+        let size = reader.tileWidth
+        var mismatches = 0, tiles = 0
+        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: size * size)
+        defer { buffer.deallocate() }
+        for row in 0..<((band.height + size - 1) / size) {
+            for column in 0..<((band.width + size - 1) / size) {
+                let window = PixelWindow(column: column * size, row: row * size, width: min(size, band.width - column * size),
+                                         height: min(size, band.height - row * size))
+                buffer.update(repeating: .nan, count: size * size)
+                #expect(reader.read(column: column, row: row, width: window.width, height: window.height, into: buffer, lineStride: window.width))
+                let expected = try band.read(window: window, as: Double.self)
+                for index in 0..<window.pixelCount where buffer[index] != expected[index] { mismatches += 1 }
+                tiles += 1
+            }
+        }
+        #expect(tiles == (band.width + size - 1) / size * ((band.height + size - 1) / size))
+        #expect(mismatches == 0)
+    }
+
+    static let layoutsLeftToGDAL: [Layout] = [
+        Layout(type: .uint16, options: ["TILED=YES", "COMPRESS=LZW", "PREDICTOR=2"]),
+        Layout(type: .float32, options: ["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=3"]),
+        Layout(type: .float32, options: ["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=2"]),
+        Layout(type: .uint16, options: ["TILED=YES", "COMPRESS=DEFLATE", "ENDIANNESS=BIG"]),
+        Layout(type: .uint16, options: ["COMPRESS=DEFLATE", "PREDICTOR=2"]),              // strips
+        Layout(type: .uint16, options: ["TILED=YES", "COMPRESS=DEFLATE", "INTERLEAVE=PIXEL"]),
+    ]
+
+    @Test(arguments: layoutsLeftToGDAL)
+    func otherLayoutsAreLeftToGDAL(layout: Layout) throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("band.tif")
+        let plane = try Self.stretched(band: 4, range: Self.ranges[layout.type]!, type: layout.type)
+        try Self.write(path, values: [plane, plane], type: layout.type, options: layout.options)
+        let band = try Dataset.open(path).band(2)
+        #expect(TIFFTileReader.open(path: path, band: 2, width: band.width, height: band.height, type: band.dataType) == nil)
+        // And a type that is not GDAL's for the band is refused too.
+        if layout.type == .uint16 {
+            #expect(TIFFTileReader.open(path: path, band: 1, width: band.width, height: band.height, type: .int16) == nil)
+        }
+    }
+
+    /// A tile never written (SPARSE_OK) has no bytes in the file: GDAL reads it as nodata, so the decoder declines
+    /// it and the engine's result there is nodata, as it is when GDAL reads everything.
+    @Test func sparseTilesAreReadThroughGDAL() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("sparse.tif")
+        let dataset = try Driver("GTiff").createRaster(path: path, width: 128, height: 64, bandCount: 1, dataType: .uint16,
+                                                       options: ["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=64", "COMPRESS=DEFLATE",
+                                                                 "PREDICTOR=2", "SPARSE_OK=TRUE"])
+        try dataset.setGeoTransform(GeoTransform(originX: 500_000, pixelWidth: 10, originY: 1_000_000, pixelHeight: -10))
+        try dataset.setSpatialReference(try SpatialReference(epsg: 32648))
+        let band = try dataset.band(1)
+        try band.setNoDataValue(0)
+        try band.write(window: PixelWindow(column: 0, row: 0, width: 64, height: 64), from: [UInt16](repeating: 1200, count: 64 * 64))
+        try dataset.close()
+
+        let reopened = try Dataset.open(path).band(1)
+        let reader = try #require(TIFFTileReader.open(path: path, band: 1, width: 128, height: 64, type: .uint16))
+        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 64 * 64)
+        defer { buffer.deallocate() }
+        #expect(reader.read(column: 0, row: 0, width: 64, height: 64, into: buffer, lineStride: 64))
+        #expect(buffer[0] == 1200 && buffer[64 * 64 - 1] == 1200)
+        #expect(!reader.read(column: 1, row: 0, width: 64, height: 64, into: buffer, lineStride: 64))
+        #expect(try reopened.read(window: PixelWindow(column: 64, row: 0, width: 64, height: 64), as: UInt16.self).allSatisfy { $0 == 0 })
+
+        let output = directory.path("out.tif")
+        let request = IndexRequest(outputs: [try IndexOutput.expression("v=b*2")], sources: [BandSource(role: "b", path: path)],
+                                   mask: nil, scale: nil, offset: nil)
+        try IndexJob.run(request, to: output, engine: EngineOptions(threads: 2, tileSize: 64))
+        let result = try readBand(output)
+        #expect(result[0] == 2400 && result[63] == 2400)
+        #expect(result[64] == -9999 && result[127] == -9999)
+    }
+
+    /// The whole engine: NDVI of red and nir stored as tiled DEFLATE with the predictor (decoded directly) is byte
+    /// for byte the file written when the same values are stored as LZW (read through GDAL), for tiles equal to
+    /// the blocks, tiles of four blocks, tiles not aligned to them, and one or two threads.
+    @Test func indexOutputIsTheSameWhicheverReaderDecodes() throws {
+        let directory = TemporaryDirectory()
+        for (name, options) in [("direct", ["COMPRESS=DEFLATE", "PREDICTOR=2"]), ("gdal", ["COMPRESS=LZW", "PREDICTOR=2"])] {
+            for (role, number) in [("red", 3), ("nir", 4)] {
+                let plane = try Self.stretched(band: number, range: 0...10000, type: .uint16)
+                try Self.write(directory.path("\(name)-\(role).tif"), values: [plane], type: .uint16,
+                               options: ["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=64"] + options)
+            }
+        }
+        var outputs: [Data] = []
+        for (name, tileSize, threads) in [("gdal", 64, 2), ("direct", 64, 2), ("direct", 128, 1), ("direct", 128, 2), ("direct", 96, 2)] {
+            let request = IndexRequest(outputs: [try IndexOutput.catalogue("NDVI")],
+                                       sources: [BandSource(role: "red", path: directory.path("\(name)-red.tif")),
+                                                 BandSource(role: "nir", path: directory.path("\(name)-nir.tif"))],
+                                       mask: nil, scale: 0.0001, offset: nil)
+            let output = directory.path("ndvi-\(name)-\(tileSize)-\(threads).tif")
+            try IndexJob.run(request, to: output, engine: EngineOptions(threads: threads, tileSize: tileSize))
+            outputs.append(try Data(contentsOf: URL(fileURLWithPath: output)))
+        }
+        #expect(outputs.allSatisfy { $0 == outputs[0] })
+        // Not a file of nodata: the values are NDVI of the real sample.
+        let values = try readBand(directory.path("ndvi-direct-64-2.tif"))
+        #expect(values.filter { $0 != -9999 }.count > 100_000)
+        #expect(values.contains { $0 > 0.3 } && values.contains { $0 < 0 })
+    }
+}
