@@ -17,6 +17,12 @@ final class StripWriter {
     /// Tiles that are exactly the output's blocks, arriving in row-major order, already are the blocks in the
     /// order the strip path would write them (one block, every band): they are written as they come, unbuffered.
     private let direct: Bool
+    /// A one-band Float32 output takes whole blocks through GDALWriteBlock, which hands them to the GTiff encoder
+    /// without a trip through GDAL's block cache (a copy and a lock per block). Others go through RasterIO.
+    private let writesBlocks: Bool
+    /// An edge block, padded with zeros to the full block size, as GDAL pads the blocks it writes through its
+    /// cache: the file is byte for byte what RasterIO would have written.
+    private let edgeBlock: UnsafeMutablePointer<Float>
     /// The raster row held in the buffer's first line.
     private var firstRow = 0
     /// Rows below this one are complete (every tile covering them has arrived).
@@ -34,16 +40,42 @@ final class StripWriter {
         capacityRows = direct ? 0 : min(height, tileSize + blockHeight)
         // Not initialised: pages become resident only as lines are written into them.
         buffer = .allocate(capacity: max(1, capacityRows * width * bandNumbers.count))
+        let first = try dataset.band(1)
+        writesBlocks = bandNumbers.count == 1 && first.dataType == .float32
+        edgeBlock = .allocate(capacity: writesBlocks ? blockWidth * blockHeight : 1)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        edgeBlock.deallocate()
+    }
+
+    /// Writes `window` (one block, or the part of an edge block inside the raster) from `planes`.
+    private func write(window: PixelWindow, from planes: UnsafePointer<Float>, lineStride: Int, bandStride: Int) throws {
+        guard writesBlocks else {
+            try dataset.write(bands: bandNumbers, window: window, from: planes, lineStride: lineStride, bandStride: bandStride)
+            return
+        }
+        let band = try dataset.band(1)
+        let column = window.column / blockWidth, row = window.row / blockHeight
+        let blockValues = blockWidth * blockHeight
+        if window.width == blockWidth, window.height == blockHeight, lineStride == blockWidth {
+            try band.writeBlock(column: column, row: row, from: UnsafeBufferPointer(start: planes, count: blockValues))
+            return
+        }
+        edgeBlock.update(repeating: 0, count: blockValues)
+        for line in 0..<window.height {
+            (edgeBlock + line * blockWidth).update(from: planes + line * lineStride, count: window.width)
+        }
+        try band.writeBlock(column: column, row: row, from: UnsafeBufferPointer(start: edgeBlock, count: blockValues))
+    }
 
     private var bandStride: Int { capacityRows * width }
 
     /// Adds one tile (planes `planeStride` apart, `window.width` values per line); writes the block rows it completes.
     func add(window: PixelWindow, planes: UnsafePointer<Float>, planeStride: Int, endsTileRow: Bool) throws {
         if direct {
-            try dataset.write(bands: bandNumbers, window: window, from: planes, lineStride: window.width, bandStride: planeStride)
+            try write(window: window, from: planes, lineStride: window.width, bandStride: planeStride)
             return
         }
         for band in 0..<bandNumbers.count {
@@ -65,8 +97,8 @@ final class StripWriter {
             var column = 0
             while column < width {
                 let columns = min(blockWidth, width - column)
-                try dataset.write(bands: bandNumbers, window: PixelWindow(column: column, row: firstRow, width: columns, height: rows),
-                                  from: buffer + column, lineStride: width, bandStride: bandStride)
+                try write(window: PixelWindow(column: column, row: firstRow, width: columns, height: rows), from: buffer + column,
+                          lineStride: width, bandStride: bandStride)
                 column += columns
             }
             firstRow += rows
