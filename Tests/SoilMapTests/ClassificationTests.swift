@@ -45,6 +45,24 @@ import GDAL
         }
     }
 
+    /// The tile classifier (plain bounds) against each class's own `contains`, for every built-in scheme, at and
+    /// around every bound, at ±infinity and NaN, and for a scheme with open lower bounds.
+    @Test func classBoundsAgreeWithTheClassDefinitions() throws {
+        let openLower = try ClassScheme.fromBreaks([-0.2, 0, 0.4], rightClosed: true, id: "open")
+        for scheme in BuiltInSchemes.all + [openLower] {
+            let bounds = ClassBounds(scheme)
+            let edges = scheme.classes.flatMap { [$0.min, $0.max].compactMap { $0 } }
+            let probes = edges.flatMap { [$0, $0.nextUp, $0.nextDown, $0 + 1, $0 - 1] } + [-.infinity, .infinity, 0, .nan]
+            var tile = [Float](repeating: -1, count: probes.count)
+            bounds.classify(probes, count: probes.count, into: &tile)
+            for (x, vectorResult) in zip(probes, tile) {
+                let expected = x.isNaN ? scheme.noData : (scheme.classes.first { $0.contains(x) }?.value ?? scheme.noData)
+                #expect(bounds.classify(x) == expected, "\(scheme.id) at \(x)")
+                #expect(vectorResult == Float(expected), "\(scheme.id) at \(x), eight at a time")
+            }
+        }
+    }
+
     @Test func nodataStaysNodata() throws {
         let directory = TemporaryDirectory()
         try writeRaster(directory.path("ec.tif"), width: 8, height: 1, values: [Float](arrayLiteral: 1.999, 2, 4, 8, 16, -9999, .nan, 3.5),

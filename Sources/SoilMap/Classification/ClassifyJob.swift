@@ -72,13 +72,11 @@ public enum ClassifyJob {
 
 /// Looks each pixel up in the scheme's intervals; NaN (nodata) and values outside every class get nodata.
 final class ClassifyKernel: TileKernel {
-    private let scheme: ClassScheme
+    private let bounds: ClassBounds
 
-    init(scheme: ClassScheme) { self.scheme = scheme }
+    init(scheme: ClassScheme) { bounds = ClassBounds(scheme) }
 
     func compute(window: PixelWindow, inputs: UnsafePointer<Double>, outputs: UnsafeMutablePointer<Float>, planeStride: Int) {
-        for pixel in 0..<window.pixelCount {
-            outputs[pixel] = Float(scheme.classify(inputs[pixel]))
-        }
+        bounds.classify(inputs, count: window.pixelCount, into: outputs)
     }
 }
