@@ -53,12 +53,17 @@ import GDAL
         Layout(type: .uint16, options: ["COMPRESS=DEFLATE", "PREDICTOR=2", "BIGTIFF=YES"]),
     ]
 
+    /// The sample's nir band stretched for `layout.type`, written `copies` times as the bands of one file.
+    static func write(_ path: String, layout: Layout, copies: Int = 1, extraOptions: [String] = []) throws {
+        let plane = try stretched(band: 4, range: ranges[layout.type]!, type: layout.type)
+        try write(path, values: Array(repeating: plane, count: copies), type: layout.type, options: extraOptions + layout.options)
+    }
+
     @Test(arguments: decodedLayouts)
     func everyTileDecodesToWhatGDALReads(layout: Layout) throws {
         let directory = TemporaryDirectory()
         let path = directory.path("band.tif")
-        let values = try Self.stretched(band: 4, range: Self.ranges[layout.type]!, type: layout.type)
-        try Self.write(path, values: [values], type: layout.type, options: ["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=64"] + layout.options)
+        try Self.write(path, layout: layout, extraOptions: ["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=64"])
         let band = try Dataset.open(path).band(1)
         let reader = try #require(TIFFTileReader.open(path: path, band: 1, width: band.width, height: band.height, type: band.dataType))
         #expect(reader.tileWidth == 64 && reader.tileHeight == 64)
@@ -113,8 +118,7 @@ import GDAL
     func otherLayoutsAreLeftToGDAL(layout: Layout) throws {
         let directory = TemporaryDirectory()
         let path = directory.path("band.tif")
-        let plane = try Self.stretched(band: 4, range: Self.ranges[layout.type]!, type: layout.type)
-        try Self.write(path, values: [plane, plane], type: layout.type, options: layout.options)
+        try Self.write(path, layout: layout, copies: 2)
         let band = try Dataset.open(path).band(2)
         #expect(TIFFTileReader.open(path: path, band: 2, width: band.width, height: band.height, type: band.dataType) == nil)
         // And a type that is not GDAL's for the band is refused too.

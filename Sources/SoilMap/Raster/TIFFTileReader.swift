@@ -140,46 +140,39 @@ final class TIFFTileReader {
             guard result == LIBDEFLATE_SUCCESS, produced == tileBytes else { return false }
             pixels = UnsafeRawPointer(decoded)
         }
+        // With the horizontal predictor an integer is stored as the difference from its left neighbour, modulo 2^bits.
+        let predicted = horizontalPredictor
         switch type {
-        case .byte: widen(pixels, UInt8.self, width, height, target, lineStride) { Double($0) }
-        case .uint16: widen(pixels, UInt16.self, width, height, target, lineStride) { Double($0) }
-        case .int16: widen(pixels, Int16.self, width, height, target, lineStride) { Double($0) }
-        case .uint32: widen(pixels, UInt32.self, width, height, target, lineStride) { Double($0) }
-        case .int32: widen(pixels, Int32.self, width, height, target, lineStride) { Double($0) }
-        case .float32: widenFloat(pixels, Float.self, width, height, target, lineStride) { Double($0) }
-        case .float64: widenFloat(pixels, Double.self, width, height, target, lineStride) { $0 }
+        case .byte: widen(pixels, width, height, target, lineStride, predicted ? { $0 &+ $1 } : nil) { (value: UInt8) in Double(value) }
+        case .uint16: widen(pixels, width, height, target, lineStride, predicted ? { $0 &+ $1 } : nil) { (value: UInt16) in Double(value) }
+        case .int16: widen(pixels, width, height, target, lineStride, predicted ? { $0 &+ $1 } : nil) { (value: Int16) in Double(value) }
+        case .uint32: widen(pixels, width, height, target, lineStride, predicted ? { $0 &+ $1 } : nil) { (value: UInt32) in Double(value) }
+        case .int32: widen(pixels, width, height, target, lineStride, predicted ? { $0 &+ $1 } : nil) { (value: Int32) in Double(value) }
+        case .float32: widen(pixels, width, height, target, lineStride, nil) { (value: Float) in Double(value) }
+        case .float64: widen(pixels, width, height, target, lineStride, nil) { (value: Double) in value }
         default: return false
         }
         return true
     }
 
-    /// Integers: with the horizontal predictor each stored value is the difference from its left neighbour, modulo
-    /// 2^bits; the running sum is kept in a register (libtiff adds in memory, one dependent store per pixel).
+    /// Widens each line's first `width` values to Float64. `undoPredictor` adds a value to the running sum of its
+    /// line, kept in a register (libtiff adds in memory: one dependent load and store per pixel).
     @inline(__always)
-    private func widen<T: FixedWidthInteger>(_ pixels: UnsafeRawPointer, _: T.Type, _ width: Int, _ height: Int,
-                                             _ target: UnsafeMutablePointer<Double>, _ lineStride: Int, _ toDouble: (T) -> Double) {
+    private func widen<T>(_ pixels: UnsafeRawPointer, _ width: Int, _ height: Int, _ target: UnsafeMutablePointer<Double>,
+                          _ lineStride: Int, _ undoPredictor: ((T, T) -> T)?, _ toDouble: (T) -> Double) {
         let values = pixels.assumingMemoryBound(to: T.self)
         for line in 0..<height {
             let source = values + line * tileWidth, destination = target + line * lineStride
-            if horizontalPredictor {
-                var sum: T = 0
-                for pixel in 0..<width {
-                    sum &+= source[pixel]
+            if let undoPredictor, width > 0 {
+                var sum = source[0]
+                destination[0] = toDouble(sum)
+                for pixel in 1..<width {
+                    sum = undoPredictor(sum, source[pixel])
                     destination[pixel] = toDouble(sum)
                 }
             } else {
                 for pixel in 0..<width { destination[pixel] = toDouble(source[pixel]) }
             }
-        }
-    }
-
-    @inline(__always)
-    private func widenFloat<T: BinaryFloatingPoint>(_ pixels: UnsafeRawPointer, _: T.Type, _ width: Int, _ height: Int,
-                                                    _ target: UnsafeMutablePointer<Double>, _ lineStride: Int, _ toDouble: (T) -> Double) {
-        let values = pixels.assumingMemoryBound(to: T.self)
-        for line in 0..<height {
-            let source = values + line * tileWidth, destination = target + line * lineStride
-            for pixel in 0..<width { destination[pixel] = toDouble(source[pixel]) }
         }
     }
 }
