@@ -102,8 +102,9 @@ struct RasterWritingOptions: ParsableArguments {
     @Option(help: "Worker threads (default: the number of cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(name: .customLong("tile-size"), help: "Pixels per side of the tiles the engine works on.")
-    var tileSize: Int = 512
+    @Option(name: .customLong("tile-size"),
+            help: "Pixels per side of the tiles the engine works on (default: 512, or the inputs' block size when larger).")
+    var tileSize: Int?
 
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "No progress bar or summary.")
     var quiet = false

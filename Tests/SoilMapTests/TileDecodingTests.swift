@@ -188,4 +188,57 @@ import GDAL
         #expect(values.filter { $0 != -9999 }.count > 100_000)
         #expect(values.contains { $0 > 0.3 } && values.contains { $0 < 0 })
     }
+
+    private static func plan(_ directory: TemporaryDirectory, blocks options: [String]) throws -> InputPlan {
+        let path = directory.path("b-\(UUID().uuidString.prefix(6)).tif")
+        try write(path, layout: Layout(type: .uint16, options: options))
+        return try InputPlan.make(sources: [BandSource(role: "b", path: path)], mask: nil, scale: nil, offset: nil)
+    }
+
+    /// Without --tile-size the engine works in the inputs' blocks when they are square, larger than 512 and a
+    /// multiple of it (Sentinel-2 COGs come in 1024 blocks); otherwise in 512 tiles.
+    @Test func defaultTileSizeFollowsLargeSquareBlocks() throws {
+        let directory = TemporaryDirectory()
+        func preferred(_ options: [String]) throws -> Int {
+            try Self.plan(directory, blocks: options).preferredTileSize(fallback: 512)
+        }
+        #expect(try preferred(["TILED=YES", "BLOCKXSIZE=1024", "BLOCKYSIZE=1024"]) == 1024)
+        #expect(try preferred(["TILED=YES", "BLOCKXSIZE=2048", "BLOCKYSIZE=2048"]) == 2048)
+        #expect(try preferred(["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256"]) == 512)
+        #expect(try preferred(["TILED=YES", "BLOCKXSIZE=1024", "BLOCKYSIZE=512"]) == 512)
+        #expect(try preferred(["TILED=YES", "BLOCKXSIZE=4096", "BLOCKYSIZE=4096"]) == 512)
+        #expect(try preferred(["TILED=YES", "BLOCKXSIZE=768", "BLOCKYSIZE=768"]) == 512)
+        #expect(try preferred([]) == 512)  // strips
+
+        // The map is the same either way.
+        var outputs: [Data] = []
+        let source = directory.path("big-blocks.tif")
+        try Self.write(source, layout: Layout(type: .uint16, options: ["TILED=YES", "BLOCKXSIZE=1024", "BLOCKYSIZE=1024",
+                                                                         "COMPRESS=DEFLATE", "PREDICTOR=2"]))
+        for tileSize in [nil, 64, 512] as [Int?] {
+            let output = directory.path("v-\(tileSize ?? 0).tif")
+            let request = IndexRequest(outputs: [try IndexOutput.expression("v=b/255")], sources: [BandSource(role: "b", path: source)])
+            try IndexJob.run(request, to: output, engine: EngineOptions(threads: 2, tileSize: tileSize))
+            outputs.append(try Data(contentsOf: URL(fileURLWithPath: output)))
+        }
+        #expect(outputs.allSatisfy { $0 == outputs[0] })
+    }
+
+    /// GDAL's block cache holds the rows of blocks that one row of tiles reads, for every input whose blocks are
+    /// not whole tiles, so that no block is decoded twice.
+    @Test func blockCacheHoldsWhatARowOfTilesReads() throws {
+        let directory = TemporaryDirectory()
+        let base = 32 << 20
+        // 1024 blocks, one across the 349-pixel-wide sample: a row of 512 tiles touches two block rows at most.
+        let big = try Self.plan(directory, blocks: ["TILED=YES", "BLOCKXSIZE=1024", "BLOCKYSIZE=1024"])
+        #expect(big.cacheBytes(tileSize: 512) == base + 2 * 1024 * 1024 * 2)
+        #expect(big.cacheBytes(tileSize: 1024) == base)
+        // 64 blocks are whole tiles of 512: read block by block, nothing to keep.
+        #expect(try Self.plan(directory, blocks: ["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=64"]).cacheBytes(tileSize: 512) == base)
+        // Strips: the strips under one row of tiles, plus one.
+        let striped = try Self.plan(directory, blocks: [])
+        let rowsPerStrip = striped.inputs[0].blockHeight
+        #expect(striped.inputs[0].blockWidth == 349 && rowsPerStrip < 512)
+        #expect(striped.cacheBytes(tileSize: 512) == base + ((512 + rowsPerStrip - 1) / rowsPerStrip + 1) * rowsPerStrip * 349 * 2)
+    }
 }

@@ -14,6 +14,17 @@ public struct PlannedInput: Sendable, Hashable {
     public var resampling: String
     /// Set for the mask input only.
     public var maskRule: MaskSource.Rule?
+    /// The band's natural blocks and bytes per stored value: how the file is best read.
+    public var blockWidth = 0
+    public var blockHeight = 0
+    public var bytesPerValue = 0
+    /// The file's width, for the size of a row of its blocks.
+    public var fileWidth = 0
+
+    /// True when every tile of `tileSize` (aligned at the origin) is a whole number of this input's blocks.
+    func tilesAreWholeBlocks(_ tileSize: Int) -> Bool {
+        !needsWarp && blockWidth > 0 && blockHeight > 0 && tileSize % blockWidth == 0 && tileSize % blockHeight == 0
+    }
 }
 
 /// The reference grid and every input aligned to it.
@@ -22,14 +33,32 @@ public struct InputPlan: Sendable {
     public var inputs: [PlannedInput]
     /// Index into `inputs` of the mask, if any.
     public var maskIndex: Int?
-    /// Bytes per raster row of the inputs stored in strips (blocks much wider than tall): every tile of a row of
-    /// tiles reads the same strips, so the cache must hold a tile row of them.
-    var stripedRowBytes = 0
-
-    /// GDAL block cache for a tiled run: 32 MB (blocks in flight, output blocks waiting for compression) plus a
-    /// row of tiles of every striped input.
+    /// GDAL block cache for a tiled run: 32 MB (blocks in flight, output blocks waiting for compression), plus,
+    /// for every input whose blocks are not whole tiles (strips, blocks larger than the tile, tiles not aligned to
+    /// them), the rows of its blocks that one row of tiles touches: each is read by several tiles, and decoding
+    /// it again when the cache has dropped it doubles the run's time (measured: 1024-blocks in 512 tiles with a
+    /// 32 MB cache took 4.3 s instead of 1.8 s).
     func cacheBytes(tileSize: Int) -> Int {
-        (32 << 20) + stripedRowBytes * tileSize
+        var bytes = 32 << 20
+        for input in inputs where !input.needsWarp && !input.tilesAreWholeBlocks(tileSize) && input.blockHeight > 0 {
+            let blockRows = (tileSize + input.blockHeight - 1) / input.blockHeight + 1
+            let rowWidth = (input.fileWidth + input.blockWidth - 1) / input.blockWidth * input.blockWidth
+            bytes += blockRows * input.blockHeight * rowWidth * input.bytesPerValue
+        }
+        return bytes
+    }
+
+    /// The tile size when the user chose none. The value inputs' common block size, when they all are on the
+    /// grid in square blocks of one size that is a multiple of `fallback` (at most 2048): each tile is then whole
+    /// blocks, read and decoded once, straight from the file. Otherwise `fallback`, itself a whole number of the
+    /// 256 and 512 blocks of most tiled files.
+    public func preferredTileSize(fallback: Int) -> Int {
+        let values = inputs.filter { $0.maskRule == nil }
+        guard let first = values.first, first.blockWidth == first.blockHeight,
+              values.allSatisfy({ !$0.needsWarp && $0.blockWidth == first.blockWidth && $0.blockHeight == first.blockHeight }),
+              first.blockWidth > fallback, first.blockWidth <= 2048, first.blockWidth % fallback == 0
+        else { return fallback }
+        return first.blockWidth
     }
 
     /// Opens every input once, checks bands exist, chooses the reference grid (the finest pixel size among the
@@ -73,16 +102,14 @@ public struct InputPlan: Sendable {
             if !aligned { try checkCanAlign(dataset, path: path, grid: grid, referenceCRS: referenceCRS) }
             let bandScale = rule == nil ? (scale ?? band.scale ?? 1) : 1
             let bandOffset = rule == nil ? (offset ?? band.offset ?? 0) : 0
+            let block = band.blockSize
             return PlannedInput(path: path, band: bandNumber, scale: bandScale, offset: bandOffset,
                                 noData: rule == nil ? (band.noDataValue ?? noData) : band.noDataValue,
-                                needsWarp: !aligned, resampling: resampling, maskRule: rule)
+                                needsWarp: !aligned, resampling: resampling, maskRule: rule,
+                                blockWidth: block.width, blockHeight: block.height, bytesPerValue: band.dataType.byteSize,
+                                fileWidth: dataset.width)
         }
 
-        var striped = 0
-        for entry in opened {
-            let block = entry.band.blockSize
-            if block.width > 4 * block.height { striped += entry.dataset.width * entry.band.dataType.byteSize }
-        }
         var inputs = try opened.map { entry in
             try plan(entry.dataset, band: entry.band, path: entry.source.path, bandNumber: entry.source.band, rule: nil,
                      resampling: resampling)
@@ -95,9 +122,7 @@ public struct InputPlan: Sendable {
             inputs.append(try plan(dataset, band: band, path: mask.path, bandNumber: mask.band, rule: mask.rule, resampling: "near"))
             maskIndex = inputs.count - 1
         }
-        var plan = InputPlan(grid: grid, inputs: inputs, maskIndex: maskIndex)
-        plan.stripedRowBytes = striped
-        return plan
+        return InputPlan(grid: grid, inputs: inputs, maskIndex: maskIndex)
     }
 
     private static func isOnGrid(_ dataset: Dataset, grid: RasterGrid, referenceCRS: SpatialReference?) throws -> Bool {

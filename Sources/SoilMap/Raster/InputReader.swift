@@ -33,9 +33,8 @@ final class InputReader {
         }
         self.bands = bands
         let blockReads = zip(plan.inputs, bands).map { input, band in
-            let block = band.blockSize
-            guard let tileSize, !input.needsWarp, input.maskRule == nil, InputReader.widensDirectly(band.dataType) else { return false }
-            return tileSize % block.width == 0 && tileSize % block.height == 0
+            guard let tileSize, input.maskRule == nil, InputReader.widensDirectly(band.dataType) else { return false }
+            return input.tilesAreWholeBlocks(tileSize)
         }
         readsBlocks = blockReads
         tileDecoders = zip(plan.inputs, zip(bands, blockReads)).map { input, entry in

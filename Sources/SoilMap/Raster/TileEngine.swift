@@ -5,18 +5,31 @@ import GDAL
 public struct EngineOptions: Sendable {
     public var threads: Int
     public var tileSize: Int
+    /// No tile size was asked for: `tileSize` is a default that the run may replace with the inputs' own block
+    /// size (`InputPlan.preferredTileSize`).
+    public var tileSizeIsDefault: Bool
     public var progress: (@Sendable (Double) -> Void)?
     /// GDAL's block cache for the run; nil: sized from the inputs (`InputPlan.cacheBytes`). GDAL's default
     /// (5 % of RAM) lets a large run grow to gigabytes of cached blocks, while the engine reads and writes each
     /// block once. Ignored when the user set GDAL_CACHEMAX. Restored after the run.
     public var gdalCacheBytes: Int?
 
-    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, tileSize: Int = 512,
+    /// `tileSize` nil: 512, or the inputs' block size when that reads them better.
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, tileSize: Int? = nil,
                 progress: (@Sendable (Double) -> Void)? = nil, gdalCacheBytes: Int? = nil) {
         self.threads = max(1, threads)
-        self.tileSize = max(16, tileSize)
+        self.tileSize = max(16, tileSize ?? 512)
+        self.tileSizeIsDefault = tileSize == nil
         self.progress = progress
         self.gdalCacheBytes = gdalCacheBytes
+    }
+
+    /// These options for a run over `plan`: the tile size settled.
+    func settled(for plan: InputPlan) -> EngineOptions {
+        var options = self
+        if tileSizeIsDefault { options.tileSize = plan.preferredTileSize(fallback: tileSize) }
+        options.tileSizeIsDefault = false
+        return options
     }
 
     /// Runs `body` with the run's GDAL cache size.
