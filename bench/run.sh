@@ -37,9 +37,11 @@ S2=$S2_DIR
 S2_1024=$BENCH_WORK/s2_1024
 mkdir -p "$S2_1024"
 for band in B04 B08; do
-    [[ -s $S2_1024/$band.tif ]] || gdal_translate -q -co TILED=YES -co BLOCKXSIZE=1024 -co BLOCKYSIZE=1024 \
-        -co COMPRESS=DEFLATE -co PREDICTOR=2 -co NUM_THREADS="$BENCH_THREADS" "$S2/$band.tif" "$S2_1024/$band.part.tif" &&
+    if [[ ! -s $S2_1024/$band.tif ]]; then
+        gdal_translate -q -co TILED=YES -co BLOCKXSIZE=1024 -co BLOCKYSIZE=1024 -co COMPRESS=DEFLATE -co PREDICTOR=2 \
+            -co NUM_THREADS="$BENCH_THREADS" "$S2/$band.tif" "$S2_1024/$band.part.tif"
         mv "$S2_1024/$band.part.tif" "$S2_1024/$band.tif"
+    fi
 done
 STACK=$BENCH_WORK/s2_stack.vrt    # OTB needs one multi-band input: 1 blue, 2 red, 3 nir, 4 swir1
 [[ -s $STACK ]] || gdalbuildvrt -q -separate "$STACK" "$S2/B02.tif" "$S2/B04.tif" "$S2/B08.tif" "$S2/B11.tif"
