@@ -241,4 +241,28 @@ import GDAL
         #expect(striped.inputs[0].blockWidth == 349 && rowsPerStrip < 512)
         #expect(striped.cacheBytes(tileSize: 512) == base + ((512 + rowsPerStrip - 1) / rowsPerStrip + 1) * rowsPerStrip * 349 * 2)
     }
+
+    /// A damaged tile is not decoded into garbage: the decoder declines it (the zlib checksum fails), GDAL then
+    /// fails on it too, and the run stops with an error that names the file, leaving no output.
+    @Test func damagedTileStopsTheRunWithTheFileNamed() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("damaged.tif")
+        try Self.write(path, layout: Layout(type: .uint16, options: ["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=64",
+                                                                       "COMPRESS=DEFLATE", "PREDICTOR=2"]))
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: size / 2)
+        try handle.write(contentsOf: Data(repeating: 0x5A, count: 2048))
+        try handle.close()
+
+        let output = directory.path("out.tif")
+        let request = IndexRequest(outputs: [try IndexOutput.expression("v=b+1")], sources: [BandSource(role: "b", path: path)])
+        do {
+            try IndexJob.run(request, to: output, engine: EngineOptions(threads: 2, tileSize: 64))
+            Issue.record("a damaged tile was read without an error")
+        } catch {
+            #expect("\(error)".contains("damaged.tif"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
 }
