@@ -88,16 +88,19 @@ import GDAL
     private func expectTilesMatch(reader: TIFFTileReader, band: RasterBand) throws {
         let size = reader.tileWidth
         var mismatches = 0, tiles = 0
-        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: size * size)
-        defer { buffer.deallocate() }
+        let decoded = UnsafeMutableRawPointer.allocate(byteCount: reader.decodedTileBytes, alignment: 64)
+        let values = UnsafeMutablePointer<Double>.allocate(capacity: size * size)
+        defer { decoded.deallocate(); values.deallocate() }
         for row in 0..<((band.height + size - 1) / size) {
             for column in 0..<((band.width + size - 1) / size) {
                 let window = PixelWindow(column: column * size, row: row * size, width: min(size, band.width - column * size),
                                          height: min(size, band.height - row * size))
-                buffer.update(repeating: .nan, count: size * size)
-                #expect(reader.read(column: column, row: row, width: window.width, height: window.height, into: buffer, lineStride: window.width))
+                decoded.initializeMemory(as: UInt8.self, repeating: 0xA5, count: reader.decodedTileBytes)
+                #expect(reader.decode(column: column, row: row, into: decoded))
+                InputReader.widen(decoded, type: band.dataType, blockWidth: size,
+                                  part: PixelWindow(width: window.width, height: window.height), into: values, lineStride: window.width)
                 let expected = try band.read(window: window, as: Double.self)
-                for index in 0..<window.pixelCount where buffer[index] != expected[index] { mismatches += 1 }
+                for index in 0..<window.pixelCount where values[index] != expected[index] { mismatches += 1 }
                 tiles += 1
             }
         }
@@ -144,11 +147,12 @@ import GDAL
 
         let reopened = try Dataset.open(path).band(1)
         let reader = try #require(TIFFTileReader.open(path: path, band: 1, width: 128, height: 64, type: .uint16))
-        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 64 * 64)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: reader.decodedTileBytes, alignment: 64)
         defer { buffer.deallocate() }
-        #expect(reader.read(column: 0, row: 0, width: 64, height: 64, into: buffer, lineStride: 64))
-        #expect(buffer[0] == 1200 && buffer[64 * 64 - 1] == 1200)
-        #expect(!reader.read(column: 1, row: 0, width: 64, height: 64, into: buffer, lineStride: 64))
+        #expect(reader.decode(column: 0, row: 0, into: buffer))
+        let decoded = buffer.assumingMemoryBound(to: UInt16.self)
+        #expect(decoded[0] == 1200 && decoded[64 * 64 - 1] == 1200)
+        #expect(!reader.decode(column: 1, row: 0, into: buffer))
         #expect(try reopened.read(window: PixelWindow(column: 64, row: 0, width: 64, height: 64), as: UInt16.self).allSatisfy { $0 == 0 })
 
         let output = directory.path("out.tif")
@@ -195,33 +199,36 @@ import GDAL
         return try InputPlan.make(sources: [BandSource(role: "b", path: path)], mask: nil, scale: nil, offset: nil)
     }
 
-    /// Without --tile-size the engine works in the inputs' blocks when they are square, larger than 512 and a
-    /// multiple of it (Sentinel-2 COGs come in 1024 blocks); otherwise in 512 tiles.
+    /// Without --tile-size the engine works in the inputs' blocks when they are square 1024 blocks (Sentinel-2
+    /// COGs); otherwise in 512 tiles.
     @Test func defaultTileSizeFollowsLargeSquareBlocks() throws {
         let directory = TemporaryDirectory()
         func preferred(_ options: [String]) throws -> Int {
             try Self.plan(directory, blocks: options).preferredTileSize(fallback: 512)
         }
         #expect(try preferred(["TILED=YES", "BLOCKXSIZE=1024", "BLOCKYSIZE=1024"]) == 1024)
-        #expect(try preferred(["TILED=YES", "BLOCKXSIZE=2048", "BLOCKYSIZE=2048"]) == 2048)
+        #expect(try preferred(["TILED=YES", "BLOCKXSIZE=2048", "BLOCKYSIZE=2048"]) == 512)  // memory
         #expect(try preferred(["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256"]) == 512)
         #expect(try preferred(["TILED=YES", "BLOCKXSIZE=1024", "BLOCKYSIZE=512"]) == 512)
         #expect(try preferred(["TILED=YES", "BLOCKXSIZE=4096", "BLOCKYSIZE=4096"]) == 512)
         #expect(try preferred(["TILED=YES", "BLOCKXSIZE=768", "BLOCKYSIZE=768"]) == 512)
         #expect(try preferred([]) == 512)  // strips
 
-        // The map is the same either way.
+        // The map is the same either way: 1024 tiles (whole blocks), smaller tiles sharing decoded blocks between
+        // 1, 2 or 4 workers, decoded directly (DEFLATE) or by GDAL (LZW), and 1024 blocks read as 64 blocks.
         var outputs: [Data] = []
-        let source = directory.path("big-blocks.tif")
-        try Self.write(source, layout: Layout(type: .uint16, options: ["TILED=YES", "BLOCKXSIZE=1024", "BLOCKYSIZE=1024",
-                                                                         "COMPRESS=DEFLATE", "PREDICTOR=2"]))
-        for tileSize in [nil, 64, 512] as [Int?] {
-            let output = directory.path("v-\(tileSize ?? 0).tif")
-            let request = IndexRequest(outputs: [try IndexOutput.expression("v=b/255")], sources: [BandSource(role: "b", path: source)])
-            try IndexJob.run(request, to: output, engine: EngineOptions(threads: 2, tileSize: tileSize))
-            outputs.append(try Data(contentsOf: URL(fileURLWithPath: output)))
+        for (codec, blocks) in [("DEFLATE", 1024), ("LZW", 1024), ("DEFLATE", 64)] {
+            let source = directory.path("blocks-\(codec)-\(blocks).tif")
+            try Self.write(source, layout: Layout(type: .uint16, options: ["TILED=YES", "BLOCKXSIZE=\(blocks)", "BLOCKYSIZE=\(blocks)",
+                                                                             "COMPRESS=\(codec)", "PREDICTOR=2"]))
+            for (tileSize, threads) in [(nil, 2), (64, 2), (256, 4), (512, 1)] as [(Int?, Int)] {
+                let output = directory.path("v-\(codec)-\(blocks)-\(tileSize ?? 0)-\(threads).tif")
+                let request = IndexRequest(outputs: [try IndexOutput.expression("v=b/255")], sources: [BandSource(role: "b", path: source)])
+                try IndexJob.run(request, to: output, engine: EngineOptions(threads: threads, tileSize: tileSize))
+                outputs.append(try Data(contentsOf: URL(fileURLWithPath: output)))
+            }
         }
-        #expect(outputs.allSatisfy { $0 == outputs[0] })
+        #expect(outputs.count == 12 && outputs.allSatisfy { $0 == outputs[0] })
     }
 
     /// GDAL's block cache holds the rows of blocks that one row of tiles reads, for every input whose blocks are
@@ -230,9 +237,18 @@ import GDAL
         let directory = TemporaryDirectory()
         let base = 32 << 20
         // 1024 blocks, one across the 349-pixel-wide sample: a row of 512 tiles touches two block rows at most.
+        // 1024 blocks hold four 512 tiles: decoded once into the shared block cache, nothing for GDAL's. The shared
+        // cache holds a row of blocks (one, across the 349-pixel-wide sample) and 2 x threads + 2 more.
         let big = try Self.plan(directory, blocks: ["TILED=YES", "BLOCKXSIZE=1024", "BLOCKYSIZE=1024"])
-        #expect(big.cacheBytes(tileSize: 512) == base + 2 * 1024 * 1024 * 2)
+        #expect(big.cacheBytes(tileSize: 512) == base)
         #expect(big.cacheBytes(tileSize: 1024) == base)
+        #expect(big.sharedBlockBudget(tileSize: 512, threads: 2) == (1 + 6) * 1024 * 1024 * 2)
+        #expect(big.sharedBlockBudget(tileSize: 1024, threads: 2) == nil)
+        // 768 blocks under 512 tiles line up neither way: windows through GDAL, whose cache keeps the two rows of
+        // blocks a row of tiles can touch.
+        let unaligned = try Self.plan(directory, blocks: ["TILED=YES", "BLOCKXSIZE=768", "BLOCKYSIZE=768"])
+        #expect(unaligned.cacheBytes(tileSize: 512) == base + 2 * 768 * 768 * 2)
+        #expect(unaligned.sharedBlockBudget(tileSize: 512, threads: 2) == nil)
         // 64 blocks are whole tiles of 512: read block by block, nothing to keep.
         #expect(try Self.plan(directory, blocks: ["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=64"]).cacheBytes(tileSize: 512) == base)
         // Strips: the strips under one row of tiles, plus one.

@@ -14,16 +14,42 @@ public struct PlannedInput: Sendable, Hashable {
     public var resampling: String
     /// Set for the mask input only.
     public var maskRule: MaskSource.Rule?
-    /// The band's natural blocks and bytes per stored value: how the file is best read.
+    /// The band's natural blocks and stored type: how the file is best read.
     public var blockWidth = 0
     public var blockHeight = 0
-    public var bytesPerValue = 0
+    public var dataType = DataType.float32
     /// The file's width, for the size of a row of its blocks.
     public var fileWidth = 0
 
-    /// True when every tile of `tileSize` (aligned at the origin) is a whole number of this input's blocks.
-    func tilesAreWholeBlocks(_ tileSize: Int) -> Bool {
-        !needsWarp && blockWidth > 0 && blockHeight > 0 && tileSize % blockWidth == 0 && tileSize % blockHeight == 0
+    /// How the engine reads this input in tiles of `tileSize` (aligned at the origin).
+    func access(tileSize: Int?) -> BlockAccess {
+        guard let tileSize, !needsWarp, maskRule == nil, blockWidth > 0, blockHeight > 0, dataType.widensExactly else { return .window }
+        if tileSize % blockWidth == 0 && tileSize % blockHeight == 0 { return .wholeBlocks }
+        if blockWidth % tileSize == 0 && blockHeight % tileSize == 0 { return .sharedBlocks }
+        return .window
+    }
+
+    /// Bytes of one decoded block.
+    var blockBytes: Int { blockWidth * blockHeight * dataType.byteSize }
+}
+
+/// How an input is read for a tile.
+enum BlockAccess {
+    /// GDALRasterIO of the tile's window (warped inputs, strips, blocks not aligned with the tiles, masks).
+    case window
+    /// The tile is a whole number of blocks, each read once, by the worker computing the tile.
+    case wholeBlocks
+    /// A block holds several tiles: decoded once into the run's `SharedBlockCache`, used by every tile in it.
+    case sharedBlocks
+}
+
+extension DataType {
+    /// Read by blocks and widened to Float64 exactly by the engine; other types go through GDAL's conversion.
+    var widensExactly: Bool {
+        switch self {
+        case .byte, .uint16, .int16, .uint32, .int32, .float32, .float64: return true
+        default: return false
+        }
     }
 }
 
@@ -34,29 +60,41 @@ public struct InputPlan: Sendable {
     /// Index into `inputs` of the mask, if any.
     public var maskIndex: Int?
     /// GDAL block cache for a tiled run: 32 MB (blocks in flight, output blocks waiting for compression), plus,
-    /// for every input whose blocks are not whole tiles (strips, blocks larger than the tile, tiles not aligned to
-    /// them), the rows of its blocks that one row of tiles touches: each is read by several tiles, and decoding
-    /// it again when the cache has dropped it doubles the run's time (measured: 1024-blocks in 512 tiles with a
-    /// 32 MB cache took 4.3 s instead of 1.8 s).
+    /// for every input read by windows (strips, blocks not aligned with the tiles, masks), the rows of its blocks
+    /// that one row of tiles touches: each is read by several tiles, and decoding it again when the cache has
+    /// dropped it doubles the run's time.
     func cacheBytes(tileSize: Int) -> Int {
         var bytes = 32 << 20
-        for input in inputs where !input.needsWarp && !input.tilesAreWholeBlocks(tileSize) && input.blockHeight > 0 {
+        for input in inputs where !input.needsWarp && input.access(tileSize: tileSize) == .window && input.blockHeight > 0 {
             let blockRows = (tileSize + input.blockHeight - 1) / input.blockHeight + 1
             let rowWidth = (input.fileWidth + input.blockWidth - 1) / input.blockWidth * input.blockWidth
-            bytes += blockRows * input.blockHeight * rowWidth * input.bytesPerValue
+            bytes += blockRows * input.blockHeight * rowWidth * input.dataType.byteSize
         }
         return bytes
     }
 
+    /// The shared block cache for a run in tiles of `tileSize`: for each input whose blocks hold several tiles,
+    /// a row of its blocks plus the blocks that tiles in flight may start on the next row. Tiles go row by row,
+    /// so a block is done with once the tiles of its last line of tiles are; nil when no input needs it.
+    func sharedBlockBudget(tileSize: Int, threads: Int) -> Int? {
+        let shared = inputs.filter { $0.access(tileSize: tileSize) == .sharedBlocks }
+        guard !shared.isEmpty else { return nil }
+        return shared.reduce(0) { total, input in
+            let blocksPerRow = (input.fileWidth + input.blockWidth - 1) / input.blockWidth
+            return total + (blocksPerRow + 2 * threads + 2) * input.blockBytes
+        }
+    }
+
     /// The tile size when the user chose none. The value inputs' common block size, when they all are on the
-    /// grid in square blocks of one size that is a multiple of `fallback` (at most 2048): each tile is then whole
+    /// grid in square blocks of one size that is a multiple of `fallback`, up to 1024 (Sentinel-2 COGs; larger
+    /// tiles would take memory past 300 MB on a 2-core run, for little gain): each tile is then whole
     /// blocks, read and decoded once, straight from the file. Otherwise `fallback`, itself a whole number of the
     /// 256 and 512 blocks of most tiled files.
     public func preferredTileSize(fallback: Int) -> Int {
         let values = inputs.filter { $0.maskRule == nil }
         guard let first = values.first, first.blockWidth == first.blockHeight,
               values.allSatisfy({ !$0.needsWarp && $0.blockWidth == first.blockWidth && $0.blockHeight == first.blockHeight }),
-              first.blockWidth > fallback, first.blockWidth <= 2048, first.blockWidth % fallback == 0
+              first.blockWidth > fallback, first.blockWidth <= 1024, first.blockWidth % fallback == 0
         else { return fallback }
         return first.blockWidth
     }
@@ -106,7 +144,7 @@ public struct InputPlan: Sendable {
             return PlannedInput(path: path, band: bandNumber, scale: bandScale, offset: bandOffset,
                                 noData: rule == nil ? (band.noDataValue ?? noData) : band.noDataValue,
                                 needsWarp: !aligned, resampling: resampling, maskRule: rule,
-                                blockWidth: block.width, blockHeight: block.height, bytesPerValue: band.dataType.byteSize,
+                                blockWidth: block.width, blockHeight: block.height, dataType: band.dataType,
                                 fileWidth: dataset.width)
         }
 

@@ -4,18 +4,23 @@ import GDAL
 /// One thread's view of the inputs: its own dataset handles (GDAL 3.6 datasets are not thread-safe), warped
 /// onto the reference grid where needed, reading tiles as Float64 (every stored integer and Float32 exactly) with
 /// NaN wherever a pixel has no value.
+///
+/// Inputs whose blocks line up with the tiles are read block by block (GDALReadBlock, or `TIFFTileReader` for a
+/// plain tiled GeoTIFF), past GDAL's block cache; blocks that hold several tiles are decoded once into the run's
+/// `SharedBlockCache`. The rest go through GDALRasterIO. Every way gives the same values.
 final class InputReader {
     private let plan: InputPlan
     private let bands: [RasterBand]
-    /// Per input: read natural blocks (GDALReadBlock: no block cache, no copy, no conversion by GDAL) because
-    /// every tile is a whole number of the band's blocks. Other inputs go through GDALRasterIO.
-    private let readsBlocks: [Bool]
-    /// Per input read by blocks: a direct decoder when the file is a plain tiled GeoTIFF (`TIFFTileReader`).
+    private let access: [BlockAccess]
+    /// Per input read by blocks: a direct decoder when the file is a plain tiled GeoTIFF.
     private let tileDecoders: [TIFFTileReader?]
-    /// One block of the widest stored type, for block reads.
+    private let sharedBlocks: SharedBlockCache?
+    /// One block of the largest input read by whole blocks.
     private let blockBuffer: UnsafeMutableRawPointer
 
-    init(plan: InputPlan, tileSize: Int? = nil) throws {
+    /// `tileSize`: the engine's square tiles, aligned at the origin; nil when the caller reads other windows.
+    /// `sharedBlocks` is needed when an input's blocks hold several tiles (`InputPlan.sharedBlockBudget`).
+    init(plan: InputPlan, tileSize: Int? = nil, sharedBlocks: SharedBlockCache? = nil) throws {
         self.plan = plan
         var datasets: [String: Dataset] = [:]
         var bands: [RasterBand] = []
@@ -32,32 +37,25 @@ final class InputReader {
             bands.append(try dataset.band(input.band))
         }
         self.bands = bands
-        let blockReads = zip(plan.inputs, bands).map { input, band in
-            guard let tileSize, input.maskRule == nil, InputReader.widensDirectly(band.dataType) else { return false }
-            return input.tilesAreWholeBlocks(tileSize)
+        let access = plan.inputs.map { input in
+            let mode = input.access(tileSize: tileSize)
+            return mode == .sharedBlocks && sharedBlocks == nil ? .window : mode
         }
-        readsBlocks = blockReads
-        tileDecoders = zip(plan.inputs, zip(bands, blockReads)).map { input, entry in
-            let (band, readsBlocks) = entry
-            guard readsBlocks, band.dataset.driverShortName == "GTiff", FileManager.default.fileExists(atPath: input.path) else { return nil }
-            let block = band.blockSize
+        self.access = access
+        self.sharedBlocks = sharedBlocks
+        tileDecoders = zip(plan.inputs, zip(bands, access)).map { input, entry in
+            let (band, mode) = entry
+            guard mode != .window, band.dataset.driverShortName == "GTiff", FileManager.default.fileExists(atPath: input.path) else { return nil }
             guard let decoder = TIFFTileReader.open(path: input.path, band: input.band, width: band.width, height: band.height,
                                                     type: band.dataType),
-                  decoder.tileWidth == block.width, decoder.tileHeight == block.height else { return nil }
+                  decoder.tileWidth == input.blockWidth, decoder.tileHeight == input.blockHeight else { return nil }
             return decoder
         }
-        let largestBlock = zip(bands, blockReads).filter(\.1).map { $0.0.blockSize.width * $0.0.blockSize.height }.max() ?? 0
-        blockBuffer = .allocate(byteCount: max(largestBlock * MemoryLayout<Double>.stride, 1), alignment: 64)
+        let largestBlock = zip(plan.inputs, access).filter { $0.1 == .wholeBlocks }.map(\.0.blockBytes).max() ?? 0
+        blockBuffer = .allocate(byteCount: max(largestBlock, 1), alignment: 64)
     }
 
     deinit { blockBuffer.deallocate() }
-
-    private static func widensDirectly(_ type: DataType) -> Bool {
-        switch type {
-        case .byte, .uint16, .int16, .uint32, .int32, .float32, .float64: return true
-        default: return false
-        }
-    }
 
     /// Reads every value input of `window` into `planes` (one plane of `planeStride` values per value input, in
     /// plan order) as reflectance, NaN where the pixel is nodata, NaN in the file, or masked.
@@ -66,10 +64,13 @@ final class InputReader {
         var plane = 0
         for (index, input) in plan.inputs.enumerated() where input.maskRule == nil {
             let target = planes + plane * planeStride
-            if readsBlocks[index] {
-                try readBlocks(of: bands[index], decoder: tileDecoders[index], window: window, into: target)
-            } else {
+            switch access[index] {
+            case .window:
                 try bands[index].read(window: window, into: UnsafeMutableBufferPointer(start: target, count: count))
+            case .wholeBlocks:
+                try readWholeBlocks(index, window: window, into: target)
+            case .sharedBlocks:
+                try readFromSharedBlock(index, window: window, into: target)
             }
             InputReader.toReflectance(target, count: count, scale: input.scale, offset: input.offset, noData: input.noData)
             plane += 1
@@ -84,50 +85,79 @@ final class InputReader {
         }
     }
 
-    /// Reads the blocks that make up `window` (aligned to them, a whole number of them but at the raster's edges)
-    /// and widens their stored values to Float64, exact for every type handled; the padding of edge blocks is
-    /// dropped. Each block comes from the direct decoder when there is one and it can, else from GDAL.
-    private func readBlocks(of band: RasterBand, decoder: TIFFTileReader?, window: PixelWindow, into target: UnsafeMutablePointer<Double>) throws {
-        let blockWidth = band.blockSize.width, blockHeight = band.blockSize.height
-        var blockRow = window.row / blockHeight
-        while blockRow * blockHeight < window.endRow {
-            var blockColumn = window.column / blockWidth
-            while blockColumn * blockWidth < window.endColumn {
-                let column0 = blockColumn * blockWidth, row0 = blockRow * blockHeight
-                let width = min(blockWidth, window.endColumn - column0), height = min(blockHeight, window.endRow - row0)
-                let destination = target + (row0 - window.row) * window.width + (column0 - window.column)
-                let decoded = decoder?.read(column: blockColumn, row: blockRow, width: width, height: height, into: destination,
-                                            lineStride: window.width) ?? false
-                if !decoded {
-                    try readBlock(of: band, column: blockColumn, row: blockRow, width: width, height: height, into: destination,
-                                  lineStride: window.width)
-                }
+    /// The window is whole blocks (but at the raster's edges): each is fetched and widened into its place.
+    private func readWholeBlocks(_ index: Int, window: PixelWindow, into target: UnsafeMutablePointer<Double>) throws {
+        let input = plan.inputs[index]
+        var blockRow = window.row / input.blockHeight
+        while blockRow * input.blockHeight < window.endRow {
+            var blockColumn = window.column / input.blockWidth
+            while blockColumn * input.blockWidth < window.endColumn {
+                let column0 = blockColumn * input.blockWidth, row0 = blockRow * input.blockHeight
+                try fetchBlock(index, column: blockColumn, row: blockRow, into: blockBuffer)
+                InputReader.widen(blockBuffer, type: input.dataType, blockWidth: input.blockWidth,
+                                  part: PixelWindow(column: 0, row: 0, width: min(input.blockWidth, window.endColumn - column0),
+                                                    height: min(input.blockHeight, window.endRow - row0)),
+                                  into: target + (row0 - window.row) * window.width + (column0 - window.column), lineStride: window.width)
                 blockColumn += 1
             }
             blockRow += 1
         }
     }
 
-    private func readBlock(of band: RasterBand, column: Int, row: Int, width: Int, height: Int, into target: UnsafeMutablePointer<Double>,
-                           lineStride: Int) throws {
-        let blockWidth = band.blockSize.width, blockHeight = band.blockSize.height
-        func read<T: RasterScalar>(_ type: T.Type, _ widen: (T) -> Double) throws {
-            let block = blockBuffer.bindMemory(to: T.self, capacity: blockWidth * blockHeight)
-            try band.readBlock(column: column, row: row, into: UnsafeMutableBufferPointer(start: block, count: blockWidth * blockHeight))
-            for line in 0..<height {
-                let source = block + line * blockWidth, destination = target + line * lineStride
-                for pixel in 0..<width { destination[pixel] = widen(source[pixel]) }
-            }
+    /// The window lies in one block holding several tiles: the block comes from the shared cache.
+    private func readFromSharedBlock(_ index: Int, window: PixelWindow, into target: UnsafeMutablePointer<Double>) throws {
+        let input = plan.inputs[index]
+        let column = window.column / input.blockWidth, row = window.row / input.blockHeight
+        let key = SharedBlockCache.Key(input: index, column: column, row: row)
+        try sharedBlocks!.withBlock(key, byteCount: input.blockBytes, decode: { buffer in
+            try fetchBlock(index, column: column, row: row, into: buffer)
+        }, use: { block in
+            let part = PixelWindow(column: window.column - column * input.blockWidth, row: window.row - row * input.blockHeight,
+                                   width: window.width, height: window.height)
+            InputReader.widen(block, type: input.dataType, blockWidth: input.blockWidth, part: part, into: target, lineStride: window.width)
+        })
+    }
+
+    /// One block's stored values (the band's type, padded at the edges as GDAL pads them), from the direct
+    /// decoder when it can, else from GDAL.
+    private func fetchBlock(_ index: Int, column: Int, row: Int, into buffer: UnsafeMutableRawPointer) throws {
+        if let decoder = tileDecoders[index], decoder.decode(column: column, row: row, into: buffer) { return }
+        let band = bands[index], values = plan.inputs[index].blockWidth * plan.inputs[index].blockHeight
+        func read<T: RasterScalar>(_: T.Type) throws {
+            try band.readBlock(column: column, row: row,
+                               into: UnsafeMutableBufferPointer(start: buffer.bindMemory(to: T.self, capacity: values), count: values))
         }
         switch band.dataType {
-        case .byte: try read(UInt8.self) { Double($0) }
-        case .uint16: try read(UInt16.self) { Double($0) }
-        case .int16: try read(Int16.self) { Double($0) }
-        case .uint32: try read(UInt32.self) { Double($0) }
-        case .int32: try read(Int32.self) { Double($0) }
-        case .float32: try read(Float.self) { Double($0) }
-        case .float64: try read(Double.self) { $0 }
-        default: preconditionFailure("readsBlocks is false for \(band.dataType.name)")
+        case .byte: try read(UInt8.self)
+        case .uint16: try read(UInt16.self)
+        case .int16: try read(Int16.self)
+        case .uint32: try read(UInt32.self)
+        case .int32: try read(Int32.self)
+        case .float32: try read(Float.self)
+        case .float64: try read(Double.self)
+        default: preconditionFailure("\(band.dataType.name) is read by windows")
+        }
+    }
+
+    /// Widens `part` of a block of stored values (`blockWidth` per line) to Float64, `lineStride` values per line.
+    static func widen(_ block: UnsafeRawPointer, type: DataType, blockWidth: Int, part: PixelWindow,
+                              into target: UnsafeMutablePointer<Double>, lineStride: Int) {
+        func copy<T>(_: T.Type, _ toDouble: (T) -> Double) {
+            let values = block.assumingMemoryBound(to: T.self)
+            for line in 0..<part.height {
+                let source = values + (part.row + line) * blockWidth + part.column, destination = target + line * lineStride
+                for pixel in 0..<part.width { destination[pixel] = toDouble(source[pixel]) }
+            }
+        }
+        switch type {
+        case .byte: copy(UInt8.self) { Double($0) }
+        case .uint16: copy(UInt16.self) { Double($0) }
+        case .int16: copy(Int16.self) { Double($0) }
+        case .uint32: copy(UInt32.self) { Double($0) }
+        case .int32: copy(Int32.self) { Double($0) }
+        case .float32: copy(Float.self) { Double($0) }
+        case .float64: copy(Double.self) { $0 }
+        default: preconditionFailure("\(type.name) is read by windows")
         }
     }
 

@@ -7,12 +7,12 @@ import GDAL
 ///
 /// Why not GDAL: GDAL decodes these through libtiff, whose predictor undo is a scalar read-modify-write loop
 /// (11 % of an NDVI run's CPU, measured with perf on the 10980² benchmark input), and copies each block through
-/// its cache. Here the same codecs (libdeflate, zstd) decode into a private buffer and the predictor's running sum
-/// is fused with the widening to Float64, which the engine does anyway.
+/// its cache. Here the same codecs (libdeflate, zstd) decode straight into the caller's buffer and the predictor's
+/// running sum stays in a register.
 ///
 /// Only layouts whose decoding is unambiguous are taken: tiles, little-endian, one sample per pixel or separate
 /// planes, no compression, DEFLATE or ZSTD, predictor none or horizontal on integers, and a sample format that
-/// is GDAL's type for the band. `open` returns nil for anything else, and `read` returns false for a tile it
+/// is GDAL's type for the band. `open` returns nil for anything else, and `decode` returns false for a tile it
 /// cannot decode (a sparse tile, a short or corrupt stream): the caller then reads through GDAL, which gives the
 /// same values or the proper error. One reader per thread, like GDAL handles.
 final class TIFFTileReader {
@@ -26,7 +26,6 @@ final class TIFFTileReader {
     private let tileBytes: Int
     private var compressed: UnsafeMutableRawPointer
     private var compressedCapacity: Int
-    private let decoded: UnsafeMutableRawPointer
     private let deflate: OpaquePointer
     private let zstd: OpaquePointer
 
@@ -87,7 +86,6 @@ final class TIFFTileReader {
         self.zstd = zstd
         compressedCapacity = tileBytes + 1024
         compressed = .allocate(byteCount: compressedCapacity, alignment: 64)
-        decoded = .allocate(byteCount: tileBytes, alignment: 64)
     }
 
     deinit {
@@ -95,7 +93,6 @@ final class TIFFTileReader {
         libdeflate_free_decompressor(deflate)
         ZSTD_freeDCtx(zstd)
         compressed.deallocate()
-        decoded.deallocate()
     }
 
     static func type(format: UInt16, bits: UInt16) -> DataType? {
@@ -111,67 +108,56 @@ final class TIFFTileReader {
         }
     }
 
-    /// Decodes the tile at (`column`, `row`) of the file's tile grid and writes its top-left `width` x `height`
-    /// pixels (less than a tile at the raster's right and bottom edges) to `target`, `lineStride` values per line,
-    /// as Float64. False when this tile must be read through GDAL instead.
-    func read(column: Int, row: Int, width: Int, height: Int, into target: UnsafeMutablePointer<Double>, lineStride: Int) -> Bool {
+    /// Bytes of one decoded tile: tileWidth x tileHeight values of the band's type.
+    var decodedTileBytes: Int { tileBytes }
+
+    /// Decodes the tile at (`column`, `row`) of the file's tile grid into `destination` (`decodedTileBytes`), as
+    /// stored values of the band's type with the predictor undone: what GDALReadBlock gives. False when this tile
+    /// must be read through GDAL instead.
+    func decode(column: Int, row: Int, into destination: UnsafeMutableRawPointer) -> Bool {
         let index = TIFFComputeTile(tiff, UInt32(column * tileWidth), UInt32(row * tileHeight), 0, sample)
         let stored = TIFFGetStrileByteCount(tiff, index)
         guard stored > 0 else { return false }  // a sparse tile: GDAL fills it with nodata
+        if compression == TIFFTileReader.none {
+            guard Int(stored) == tileBytes else { return false }
+            return TIFFReadRawTile(tiff, index, destination, tmsize_t(stored)) == tmsize_t(stored)
+        }
         if Int(stored) > compressedCapacity {
             compressed.deallocate()
             compressedCapacity = Int(stored)
             compressed = .allocate(byteCount: compressedCapacity, alignment: 64)
         }
-        let readBytes = TIFFReadRawTile(tiff, index, compressed, tmsize_t(stored))
-        guard readBytes == tmsize_t(stored) else { return false }
-        let pixels: UnsafeRawPointer
-        switch compression {
-        case TIFFTileReader.none:
-            guard Int(stored) >= tileBytes else { return false }
-            pixels = UnsafeRawPointer(compressed)
-        case TIFFTileReader.zstdTag:
-            let size = ZSTD_decompressDCtx(zstd, decoded, tileBytes, compressed, Int(stored))
+        guard TIFFReadRawTile(tiff, index, compressed, tmsize_t(stored)) == tmsize_t(stored) else { return false }
+        if compression == TIFFTileReader.zstdTag {
+            let size = ZSTD_decompressDCtx(zstd, destination, tileBytes, compressed, Int(stored))
             guard ZSTD_isError(size) == 0, size == tileBytes else { return false }
-            pixels = UnsafeRawPointer(decoded)
-        default:
+        } else {
             var produced = 0
-            let result = libdeflate_zlib_decompress(deflate, compressed, Int(stored), decoded, tileBytes, &produced)
+            let result = libdeflate_zlib_decompress(deflate, compressed, Int(stored), destination, tileBytes, &produced)
             guard result == LIBDEFLATE_SUCCESS, produced == tileBytes else { return false }
-            pixels = UnsafeRawPointer(decoded)
         }
-        // With the horizontal predictor an integer is stored as the difference from its left neighbour, modulo 2^bits.
-        let predicted = horizontalPredictor
+        guard horizontalPredictor else { return true }
+        // Each integer was stored as the difference from its left neighbour, modulo 2^bits: a running sum per line,
+        // kept in a register (libtiff adds in memory, one dependent load and store per pixel).
         switch type {
-        case .byte: widen(pixels, width, height, target, lineStride, predicted ? { $0 &+ $1 } : nil) { (value: UInt8) in Double(value) }
-        case .uint16: widen(pixels, width, height, target, lineStride, predicted ? { $0 &+ $1 } : nil) { (value: UInt16) in Double(value) }
-        case .int16: widen(pixels, width, height, target, lineStride, predicted ? { $0 &+ $1 } : nil) { (value: Int16) in Double(value) }
-        case .uint32: widen(pixels, width, height, target, lineStride, predicted ? { $0 &+ $1 } : nil) { (value: UInt32) in Double(value) }
-        case .int32: widen(pixels, width, height, target, lineStride, predicted ? { $0 &+ $1 } : nil) { (value: Int32) in Double(value) }
-        case .float32: widen(pixels, width, height, target, lineStride, nil) { (value: Float) in Double(value) }
-        case .float64: widen(pixels, width, height, target, lineStride, nil) { (value: Double) in value }
+        case .byte: TIFFTileReader.undoPredictor(destination, UInt8.self, tileWidth, tileHeight)
+        case .uint16: TIFFTileReader.undoPredictor(destination, UInt16.self, tileWidth, tileHeight)
+        case .int16: TIFFTileReader.undoPredictor(destination, Int16.self, tileWidth, tileHeight)
+        case .uint32: TIFFTileReader.undoPredictor(destination, UInt32.self, tileWidth, tileHeight)
+        case .int32: TIFFTileReader.undoPredictor(destination, Int32.self, tileWidth, tileHeight)
         default: return false
         }
         return true
     }
 
-    /// Widens each line's first `width` values to Float64. `undoPredictor` adds a value to the running sum of its
-    /// line, kept in a register (libtiff adds in memory: one dependent load and store per pixel).
-    @inline(__always)
-    private func widen<T>(_ pixels: UnsafeRawPointer, _ width: Int, _ height: Int, _ target: UnsafeMutablePointer<Double>,
-                          _ lineStride: Int, _ undoPredictor: ((T, T) -> T)?, _ toDouble: (T) -> Double) {
+    private static func undoPredictor<T: FixedWidthInteger>(_ pixels: UnsafeMutableRawPointer, _: T.Type, _ width: Int, _ height: Int) {
         let values = pixels.assumingMemoryBound(to: T.self)
         for line in 0..<height {
-            let source = values + line * tileWidth, destination = target + line * lineStride
-            if let undoPredictor, width > 0 {
-                var sum = source[0]
-                destination[0] = toDouble(sum)
-                for pixel in 1..<width {
-                    sum = undoPredictor(sum, source[pixel])
-                    destination[pixel] = toDouble(sum)
-                }
-            } else {
-                for pixel in 0..<width { destination[pixel] = toDouble(source[pixel]) }
+            let row = values + line * width
+            var sum: T = 0
+            for pixel in 0..<width {
+                sum &+= row[pixel]
+                row[pixel] = sum
             }
         }
     }

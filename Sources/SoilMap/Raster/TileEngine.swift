@@ -24,10 +24,13 @@ public struct EngineOptions: Sendable {
         self.gdalCacheBytes = gdalCacheBytes
     }
 
-    /// These options for a run over `plan`: the tile size settled.
-    func settled(for plan: InputPlan) -> EngineOptions {
+    /// These options for a run over `plan` writing `outputBands` bands: the tile size settled. Only a one-band
+    /// output takes the inputs' larger blocks: tiles larger than the output's 512 blocks are written through a
+    /// buffer of one row of tiles per band (67 MB per band at Sentinel-2 width), which five indices would take
+    /// past 300 MB.
+    func settled(for plan: InputPlan, outputBands: Int) -> EngineOptions {
         var options = self
-        if tileSizeIsDefault { options.tileSize = plan.preferredTileSize(fallback: tileSize) }
+        if tileSizeIsDefault && outputBands == 1 { options.tileSize = plan.preferredTileSize(fallback: tileSize) }
         options.tileSizeIsDefault = false
         return options
     }
@@ -64,12 +67,13 @@ public enum TileEngine {
         let planeStride = (options.tileSize * options.tileSize + 15) / 16 * 16
         let scheduler = OrderedScheduler<[Float]>(count: tiles.count, maxInFlight: options.threads * 2)
         let workers = min(options.threads, tiles.count)
+        let sharedBlocks = plan.sharedBlockBudget(tileSize: options.tileSize, threads: workers).map { SharedBlockCache(budgetBytes: $0) }
         let group = DispatchGroup()
         for _ in 0..<workers {
             group.enter()
             let thread = Thread {
                 defer { group.leave() }
-                runWorker(plan: plan, tiles: tiles, valueInputCount: valueInputCount, outputBandCount: outputBandCount,
+                runWorker(plan: plan, tiles: tiles, sharedBlocks: sharedBlocks, valueInputCount: valueInputCount, outputBandCount: outputBandCount,
                           planeStride: planeStride, scheduler: scheduler, makeKernel: makeKernel)
             }
             thread.stackSize = 4 << 20
@@ -90,10 +94,11 @@ public enum TileEngine {
         }
     }
 
-    private static func runWorker(plan: InputPlan, tiles: TileGrid, valueInputCount: Int, outputBandCount: Int, planeStride: Int,
+    private static func runWorker(plan: InputPlan, tiles: TileGrid, sharedBlocks: SharedBlockCache?, valueInputCount: Int,
+                                  outputBandCount: Int, planeStride: Int,
                                   scheduler: OrderedScheduler<[Float]>, makeKernel: @Sendable () throws -> TileKernel) {
         do {
-            let reader = try InputReader(plan: plan, tileSize: tiles.tileSize)
+            let reader = try InputReader(plan: plan, tileSize: tiles.tileSize, sharedBlocks: sharedBlocks)
             let kernel = try makeKernel()
             let inputs = UnsafeMutablePointer<Double>.allocate(capacity: max(valueInputCount, 1) * planeStride)
             let mask = UnsafeMutablePointer<Double>.allocate(capacity: planeStride)
