@@ -20,8 +20,10 @@ public struct RasterOutputOptions: Sendable, Equatable {
     /// (10980² NDVI, 2 threads): ZSTD without predictor writes as small a file as DEFLATE (83 % of raw) in about
     /// half the time; the floating-point predictor saves another 7 % but doubles the write time.
     public static let defaultFloatEncoding = ["COMPRESS=ZSTD", "ZSTD_LEVEL=1"]
-    /// For class maps (Byte): no predictor, which does nothing useful for categories.
-    public static let defaultClassEncoding = ["COMPRESS=ZSTD", "ZSTD_LEVEL=9"]
+    /// For class maps (Byte): ZSTD level 3, no predictor (it does nothing useful for categories). Measured on the
+    /// 10980² NDVI in 5 classes (README): as fast as level 1 and smaller; level 9 saves 12 % of the bytes for 2.3 x
+    /// the run time.
+    public static let defaultClassEncoding = ["COMPRESS=ZSTD", "ZSTD_LEVEL=3"]
 
     static func defaultEncoding(for type: DataType) -> [String] {
         type == .float32 || type == .float64 ? defaultFloatEncoding : defaultClassEncoding
