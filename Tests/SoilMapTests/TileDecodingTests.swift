@@ -281,4 +281,69 @@ import GDAL
         }
         #expect(!FileManager.default.fileExists(atPath: output))
     }
+
+    /// A Sentinel-2-like run mixing every way of reading: red and nir decoded directly, swir1 at twice the pixel
+    /// size (warped, read by windows) and an SCL-like mask (read by windows). Its map equals the same run over
+    /// the same values stored as LZW, which GDAL decodes; and the mask and the warp really act.
+    @Test func mixedReadingWaysGiveTheSameMap() throws {
+        let directory = TemporaryDirectory()
+        let source = try Dataset.open(Repository.landsat)
+        let transform = source.geoTransform!
+        func writeCoarse(_ path: String, options: [String]) throws {
+            // Band 5 averaged over 2 x 2 pixels: a 20 m band over the 10 m grid.
+            let fine = try source.band(5).readAll(as: Double.self)
+            let width = source.width / 2, height = source.height / 2
+            var coarse = [Double](repeating: 0, count: width * height)
+            for row in 0..<height {
+                for column in 0..<width {
+                    let at = { (r: Int, c: Int) in fine[(2 * row + r) * source.width + 2 * column + c] }
+                    coarse[row * width + column] = ((at(0, 0) + at(0, 1) + at(1, 0) + at(1, 1)) * 10).rounded()
+                }
+            }
+            let dataset = try Driver("GTiff").createRaster(path: path, width: width, height: height, bandCount: 1, dataType: .uint16,
+                                                           options: options)
+            try dataset.setGeoTransform(GeoTransform(originX: transform.originX, pixelWidth: transform.pixelWidth * 2,
+                                                     originY: transform.originY, pixelHeight: transform.pixelHeight * 2))
+            try dataset.setSpatialReference(source.spatialReference!)
+            try dataset.band(1).write(window: PixelWindow(width: width, height: height), from: coarse)
+            try dataset.close()
+        }
+        // Mask classes from the blue band: 0...2 by value, class 2 dropped.
+        let mask = try Self.stretched(band: 1, range: 0...2.99, type: .float32).map { $0.rounded(.down) }
+        var maps: [[Float]] = []
+        var files: [Data] = []
+        for (name, codec) in [("direct", ["COMPRESS=DEFLATE", "PREDICTOR=2"]), ("gdal", ["COMPRESS=LZW", "PREDICTOR=2"])] {
+            let tiled = ["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=64"] + codec
+            for (role, number) in [("red", 3), ("nir", 4)] {
+                try Self.write(directory.path("\(name)-\(role).tif"), values: [try Self.stretched(band: number, range: 0...10000, type: .uint16)],
+                               type: .uint16, options: tiled)
+            }
+            try writeCoarse(directory.path("\(name)-swir1.tif"), options: tiled)
+            try Self.write(directory.path("\(name)-mask.tif"), values: [mask], type: .byte, options: tiled)
+            let request = IndexRequest(outputs: [try IndexOutput.catalogue("NDVI"), try IndexOutput.catalogue("NDMI")],
+                                       sources: [BandSource(role: "red", path: directory.path("\(name)-red.tif")),
+                                                 BandSource(role: "nir", path: directory.path("\(name)-nir.tif")),
+                                                 BandSource(role: "swir1", path: directory.path("\(name)-swir1.tif"))],
+                                       mask: MaskSource(path: directory.path("\(name)-mask.tif"), rule: .values([2])), scale: 0.0001)
+            let output = directory.path("\(name)-out.tif")
+            try IndexJob.run(request, to: output, engine: EngineOptions(threads: 2, tileSize: 128))
+            files.append(try Data(contentsOf: URL(fileURLWithPath: output)))
+            maps.append(try readBand(output, 2))
+        }
+        #expect(files[0] == files[1])
+        // Masked where the mask says 2, and only there among pixels with data.
+        let masked = zip(mask, maps[0]).filter { $0.0 == 2 }
+        #expect(!masked.isEmpty && masked.allSatisfy { $0.1 == -9999 })
+        #expect(zip(mask, maps[0]).filter { $0.0 != 2 && $0.1 != -9999 }.count > 50_000)
+        // NDMI reads the warped 20 m swir1 (nearest neighbour: the 20 m cell's value): one pixel by hand.
+        let nirValues = try Self.stretched(band: 4, range: 0...10000, type: .uint16)
+        let width = source.width
+        let pixel = try #require((0..<(width * 100)).first { mask[$0] != 2 && maps[0][$0] != -9999 })
+        let row = pixel / width, column = pixel % width
+        let fine = try source.band(5).readAll(as: Double.self)
+        let cell = { (r: Int, c: Int) in fine[(2 * (row / 2) + r) * width + 2 * (column / 2) + c] }
+        let swir = ((cell(0, 0) + cell(0, 1) + cell(1, 0) + cell(1, 1)) * 10).rounded() * 0.0001
+        let nir = nirValues[pixel] * 0.0001
+        #expect(maps[0][pixel] == Float((nir - swir) / (nir + swir)))
+    }
 }
