@@ -118,6 +118,9 @@ final class TIFFTileReader {
         let index = TIFFComputeTile(tiff, UInt32(column * tileWidth), UInt32(row * tileHeight), 0, sample)
         let stored = TIFFGetStrileByteCount(tiff, index)
         guard stored > 0 else { return false }  // a sparse tile: GDAL fills it with nodata
+        // A compressed tile far larger than its pixels is a damaged byte count: no allocation on its word, GDAL's
+        // checks report it.
+        guard Int(stored) <= 2 * tileBytes + (1 << 20) else { return false }
         if compression == TIFFTileReader.none {
             guard Int(stored) == tileBytes else { return false }
             return TIFFReadRawTile(tiff, index, destination, tmsize_t(stored)) == tmsize_t(stored)
