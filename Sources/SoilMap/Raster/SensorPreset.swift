@@ -45,12 +45,7 @@ public struct SensorPreset: Sendable, Codable, Equatable {
         mask: .bits([0, 1, 2, 3, 4, 5]),
         maskDescription: "QA_PIXEL bits 0 fill, 1 dilated cloud, 2 cirrus, 3 cloud, 4 cloud shadow, 5 snow")
 
-    public static let landsat9: SensorPreset = {
-        var preset = landsat8
-        preset.id = "landsat9"
-        preset.product = "Landsat 9 OLI-2 Collection 2 Level-2 SR, stack SR_B1..SR_B7"
-        return preset
-    }()
+    public static let landsat9 = landsat8.renamed("landsat9", product: "Landsat 9 OLI-2 Collection 2 Level-2 SR, stack SR_B1..SR_B7")
 
     /// Landsat 7 ETM+ Collection 2 Level-2: SR_B1..SR_B5 and SR_B7 (the thermal band is not surface reflectance).
     public static let landsat7 = SensorPreset(
@@ -61,10 +56,13 @@ public struct SensorPreset: Sendable, Codable, Equatable {
         mask: .bits([0, 1, 3, 4, 5]),
         maskDescription: "QA_PIXEL bits 0 fill, 1 dilated cloud, 3 cloud, 4 cloud shadow, 5 snow")
 
-    public static let landsat5: SensorPreset = {
-        var preset = landsat7
-        preset.id = "landsat5"
-        preset.product = "Landsat 5 TM Collection 2 Level-2 SR, stack SR_B1..SR_B5, SR_B7"
+    public static let landsat5 = landsat7.renamed("landsat5", product: "Landsat 5 TM Collection 2 Level-2 SR, stack SR_B1..SR_B5, SR_B7")
+
+    /// The same bands, scale and mask under another sensor's name (Landsat 9 is stored as Landsat 8, Landsat 5 as 7).
+    private func renamed(_ id: String, product: String) -> SensorPreset {
+        var preset = self
+        preset.id = id
+        preset.product = product
         return preset
-    }()
+    }
 }
