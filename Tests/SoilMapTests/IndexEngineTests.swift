@@ -214,6 +214,21 @@ import GDAL
         #expect(request.offset == 0) // an older processing baseline, told explicitly
         #expect(throws: SoilMapError.self) { try SensorPreset.named("spot7") }
     }
+
+    /// Landsat 9 and 5 products are stored as Landsat 8 and 7 are (USGS Collection 2 Level-2): same bands, scale
+    /// 0.0000275, offset -0.2 and QA_PIXEL bits; only the name differs.
+    @Test func landsat9And5ShareTheirSiblingsLayout() throws {
+        for (id, sibling) in [("landsat9", "landsat8"), ("landsat5", "landsat7")] {
+            var preset = try SensorPreset.named(id), base = try SensorPreset.named(sibling)
+            #expect(preset.id == id && preset.product.contains(id == "landsat9" ? "Landsat 9" : "Landsat 5"))
+            #expect(preset.scale == 0.0000275 && preset.offset == -0.2)
+            preset.id = base.id
+            preset.product = base.product
+            #expect(preset == base)
+        }
+        #expect(try SensorPreset.named("landsat5").stackBands["swir2"] == 6)
+        #expect(try SensorPreset.named("landsat9").bandNames["nir"] == "SR_B5")
+    }
 }
 
 @Suite struct CreationOptionTests {
