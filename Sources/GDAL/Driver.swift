@@ -69,6 +69,94 @@ public struct Driver {
     }
 }
 
+/// A creation option a driver declares (its `DMD_CREATIONOPTIONLIST`).
+public struct CreationOptionDeclaration: Sendable, Equatable {
+    public let name: String
+    /// The other names GDAL accepts for it.
+    public let aliases: [String]
+    /// GDAL's type: "string-select", "int", "float", "boolean", "string", ...
+    public let type: String
+    /// For "string-select": the values the driver takes, as it spells them.
+    public let values: [String]
+}
+
+/// A creation option GDAL's own validation refused, with GDAL's words.
+public struct CreationOptionIssue: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// Not KEY=VALUE.
+        case notKeyValue
+        /// The driver declares no such key: GDAL ignores it.
+        case unknownKey
+        /// The driver knows the key but not the value (`allowed`: the values of a string-select, else empty).
+        case invalidValue(allowed: [String])
+    }
+
+    public let option: String
+    public let key: String
+    public let kind: Kind
+    /// GDAL's message (a CPL warning, caught by the quiet error handler).
+    public let gdalMessage: String
+}
+
+extension Driver {
+    /// The creation options the driver declares, from its XML option list.
+    public var creationOptionDeclarations: [CreationOptionDeclaration] {
+        guard let text = GDALGetMetadataItem(handle, GDAL_DMD_CREATIONOPTIONLIST, nil),
+              let root = CPLParseXMLString(text) else { return [] }
+        defer { CPLDestroyXMLNode(root) }
+        func attribute(_ node: UnsafeMutablePointer<CPLXMLNode>, _ name: String) -> String? {
+            CPLGetXMLValue(node, name, nil).map { String(cString: $0) }
+        }
+        func elements(_ first: UnsafeMutablePointer<CPLXMLNode>?, named name: String) -> [UnsafeMutablePointer<CPLXMLNode>] {
+            var result: [UnsafeMutablePointer<CPLXMLNode>] = []
+            var node = first
+            while let current = node {
+                if current.pointee.eType == CXT_Element, String(cString: current.pointee.pszValue) == name { result.append(current) }
+                node = current.pointee.psNext
+            }
+            return result
+        }
+        let list = CPLGetXMLNode(root, "=CreationOptionList") ?? root
+        return elements(list.pointee.psChild, named: "Option").compactMap { option in
+            guard let name = attribute(option, "name") else { return nil }
+            let values = elements(option.pointee.psChild, named: "Value").compactMap { value -> String? in
+                var child = value.pointee.psChild
+                while let node = child {
+                    if node.pointee.eType == CXT_Text { return String(cString: node.pointee.pszValue) }
+                    child = node.pointee.psNext
+                }
+                return nil
+            }
+            let aliases = ["alias", "deprecated_alias"].compactMap { attribute(option, $0) }
+            return CreationOptionDeclaration(name: name, aliases: aliases, type: attribute(option, "type") ?? "string", values: values)
+        }
+    }
+
+    /// Checks creation options with GDAL's own validation (GDALValidateCreationOptions against the driver's
+    /// list), one option at a time so that each problem keeps GDAL's message: GDAL reports them as CPL warnings,
+    /// which the quiet error handler keeps from stderr and leaves readable as the thread's last error.
+    /// Returns the options GDAL refuses; empty when all are valid.
+    public func validateCreationOptions(_ options: [String]) -> [CreationOptionIssue] {
+        GDALRuntime.ensureInitialized()
+        let declarations = creationOptionDeclarations
+        return options.compactMap { option in
+            guard let equals = option.firstIndex(of: "="), equals != option.startIndex else {
+                return CreationOptionIssue(option: option, key: option, kind: .notKeyValue, gdalMessage: "expected KEY=VALUE")
+            }
+            let key = String(option[..<equals])
+            CPLErrorReset()
+            let valid = withCStringList([option]) { list in GDALValidateCreationOptions(handle, list) != 0 }
+            let message = CPLGetLastErrorMsg().map { String(cString: $0) } ?? ""
+            CPLErrorReset()
+            guard !valid else { return nil }
+            let declaration = declarations.first { ([$0.name] + $0.aliases).contains { $0.uppercased() == key.uppercased() } }
+            guard let declaration else { return CreationOptionIssue(option: option, key: key, kind: .unknownKey, gdalMessage: message) }
+            return CreationOptionIssue(option: option, key: declaration.name, kind: .invalidValue(allowed: declaration.values),
+                                       gdalMessage: message)
+        }
+    }
+}
+
 /// Passes an optional Swift progress closure to a GDAL call as a C callback and its argument.
 func withProgress<R>(_ progress: ((Double) -> Void)?, _ body: (GDALProgressFunc?, UnsafeMutableRawPointer?) throws -> R) rethrows -> R {
     guard let progress else { return try body(nil, nil) }
