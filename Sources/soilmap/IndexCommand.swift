@@ -99,8 +99,8 @@ struct RasterWritingOptions: ParsableArguments {
     @Flag(help: "Replace the output if it exists.")
     var overwrite = false
 
-    @Option(help: "Worker threads (default: the number of cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Worker threads, 1...\(EngineOptions.maxThreads) (default: the number of cores).")
+    var threads: Int = EngineOptions.defaultThreads
 
     @Option(name: .customLong("tile-size"),
             help: "Pixels per side of the tiles the engine works on (default: 512, or the inputs' block size when larger).")

@@ -64,8 +64,8 @@ struct ZonalCommand: ParsableCommand {
     @Flag(help: "Replace the output if it exists.")
     var overwrite = false
 
-    @Option(help: "Worker threads (default: the number of cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Worker threads, 1...\(EngineOptions.maxThreads) (default: the number of cores).")
+    var threads: Int = EngineOptions.defaultThreads
 
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "No progress bar or warnings summary.")
     var quiet = false

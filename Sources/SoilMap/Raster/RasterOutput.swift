@@ -92,7 +92,7 @@ enum RasterResultWriter {
                       output: RasterOutputOptions, engine: EngineOptions, dataType: DataType = .float32,
                       bandSetup: ((RasterBand, Int) throws -> Void)? = nil,
                       makeKernel: @escaping @Sendable () throws -> TileKernel) throws {
-        let engine = engine.settled(for: plan, outputBands: bandDescriptions.count)
+        let engine = try engine.settled(for: plan, outputBands: bandDescriptions.count)
         let file = try OutputFile(path: path, overwrite: output.overwrite)
         do {
             try engine.withGDALCache(defaultBytes: plan.cacheBytes(tileSize: engine.tileSize)) {

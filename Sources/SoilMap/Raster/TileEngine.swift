@@ -3,6 +3,14 @@ import GDAL
 
 /// How the engine runs: threads, tile size, and a progress callback (called on the caller's thread).
 public struct EngineOptions: Sendable {
+    /// The most worker threads a run takes: more only multiplies the tiles in flight and their memory.
+    public static let maxThreads = 256
+    /// The smallest tile side: below it the per-tile work costs more than the pixels.
+    public static let minTileSize = 16
+    /// The engine's own buffers (input planes of each worker, finished tiles waiting to be written, the writer's
+    /// row of tiles) are held under this: a larger tile size is reduced until they fit.
+    public static let tileMemoryBudget = 1 << 30
+
     public var threads: Int
     public var tileSize: Int
     /// No tile size was asked for: `tileSize` is a default that the run may replace with the inputs' own block
@@ -14,25 +22,60 @@ public struct EngineOptions: Sendable {
     /// block once. Ignored when the user set GDAL_CACHEMAX. Restored after the run.
     public var gdalCacheBytes: Int?
 
-    /// `tileSize` nil: 512, or the inputs' block size when that reads them better.
-    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, tileSize: Int? = nil,
+    /// `tileSize` nil: 512, or the inputs' block size when that reads them better. Values are checked when a run
+    /// starts (`validate()`).
+    public init(threads: Int = EngineOptions.defaultThreads, tileSize: Int? = nil,
                 progress: (@Sendable (Double) -> Void)? = nil, gdalCacheBytes: Int? = nil) {
-        self.threads = max(1, threads)
-        self.tileSize = max(16, tileSize ?? 512)
+        self.threads = threads
+        self.tileSize = tileSize ?? 512
         self.tileSizeIsDefault = tileSize == nil
         self.progress = progress
         self.gdalCacheBytes = gdalCacheBytes
     }
 
-    /// These options for a run over `plan` writing `outputBands` bands: the tile size settled. Only a one-band
-    /// output takes the inputs' larger blocks: tiles larger than the output's 512 blocks are written through a
-    /// buffer of one row of tiles per band (67 MB per band at Sentinel-2 width), which five indices would take
-    /// past 300 MB.
-    func settled(for plan: InputPlan, outputBands: Int) -> EngineOptions {
+    /// One thread per core, up to `maxThreads`.
+    public static var defaultThreads: Int { min(max(1, ProcessInfo.processInfo.activeProcessorCount), maxThreads) }
+
+    /// Refuses a thread count outside 1...`maxThreads` and a tile smaller than `minTileSize`.
+    public func validate() throws {
+        guard (1...Self.maxThreads).contains(threads) else {
+            throw SoilMapError.invalidArgument("--threads \(threads): use 1...\(Self.maxThreads)")
+        }
+        guard tileSize >= Self.minTileSize else {
+            throw SoilMapError.invalidArgument("--tile-size \(tileSize): use \(Self.minTileSize) or more (pixels per side)")
+        }
+    }
+
+    /// These options for a run over `plan` writing `outputBands` bands: checked, and the tile size settled. Only a
+    /// one-band output takes the inputs' larger blocks: tiles larger than the output's 512 blocks are written
+    /// through a buffer of one row of tiles per band (67 MB per band at Sentinel-2 width), which five indices
+    /// would take past 300 MB. Then the tile is clamped (`clampedTileSize`); the output does not change.
+    func settled(for plan: InputPlan, outputBands: Int) throws -> EngineOptions {
+        try validate()
         var options = self
         if tileSizeIsDefault && outputBands == 1 { options.tileSize = plan.preferredTileSize(fallback: tileSize) }
+        options.tileSize = Self.clampedTileSize(options.tileSize, width: plan.grid.width, height: plan.grid.height, threads: threads,
+                                                valueInputs: plan.inputs.filter { $0.maskRule == nil }.count, outputBands: outputBands)
         options.tileSizeIsDefault = false
         return options
+    }
+
+    /// A tile no larger than the raster's larger side rounded up to a multiple of 16 (a larger one only allocates
+    /// padding), then reduced in steps of 16 until the engine's buffers fit `tileMemoryBudget`.
+    static func clampedTileSize(_ tileSize: Int, width: Int, height: Int, threads: Int, valueInputs: Int, outputBands: Int) -> Int {
+        var size = min(tileSize, (max(width, height, 1) + 15) / 16 * 16)
+        while size > minTileSize && bufferBytes(tileSize: size, width: width, threads: threads, valueInputs: valueInputs,
+                                                outputBands: outputBands) > tileMemoryBudget {
+            size = max(minTileSize, (size - 1) / 16 * 16)
+        }
+        return size
+    }
+
+    /// The engine's buffers that grow with the tile: per worker, one Float64 plane per value input plus the mask's;
+    /// up to 2 x threads finished tiles of Float32 output planes; the writer's row of tiles.
+    static func bufferBytes(tileSize: Int, width: Int, threads: Int, valueInputs: Int, outputBands: Int) -> Int {
+        let plane = (tileSize * tileSize + 15) / 16 * 16
+        return plane * (threads * (valueInputs + 1) * 8 + 2 * threads * outputBands * 4) + tileSize * width * outputBands * 4
     }
 
     /// Runs `body` with the run's GDAL cache size.

@@ -107,6 +107,7 @@ public enum ZonalJob {
     static let knownStatistics = ["count", "sum", "mean", "min", "max", "std", "variance", "median", "majority", "minority", "variety"]
 
     public static func run(_ request: ZonalRequest, engine: EngineOptions = EngineOptions()) throws -> ZonalResult {
+        try engine.validate()
         // Each worker reads full-width strips of 256 rows; input blocks up to 512 rows tall are shared by two strips.
         let dataset = try Dataset.open(request.raster, kind: .raster)
         let rowBytes = dataset.width * max(try dataset.band(request.band).dataType.byteSize, 1)

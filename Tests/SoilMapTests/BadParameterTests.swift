@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import GDAL
+@testable import SoilMap
+
+/// What a hostile user tried (issue 14), as the user sees it: `soilmap` refuses bad parameters with one line
+/// and exit status 1, leaving no file, or warns and writes the map it was asked for.
+enum Hostile {
+    /// Runs soilmap in a fresh directory; "O" stands for an output file in it.
+    static func refused(_ arguments: [String], _ message: (TemporaryDirectory) -> String) throws {
+        let directory = TemporaryDirectory()
+        let result = try runSoilmap(arguments.map { $0 == "O" ? directory.path("out.tif") : $0 })
+        #expect(result.status == 1, "\(arguments)")
+        #expect(result.stderr == "soilmap: \(message(directory))\n")
+        #expect(result.stdout.isEmpty)
+        #expect(directory.files.isEmpty, "\(directory.files)")
+    }
+
+    static let ndvi = ["index", "NDVI", "-i", Repository.landsat, "--band", "red=3", "--band", "nir=4"]
+}
+
+@Suite struct EngineLimitTests {
+    /// A tile of 100000 pixels tried to allocate 160 GB; now it is clamped to the raster and changes nothing.
+    @Test func aHugeTileIsClampedAndChangesNoByte() throws {
+        let directory = TemporaryDirectory()
+        let reference = directory.path("reference.tif"), huge = directory.path("huge.tif"), large = directory.path("large.tif")
+        #expect(try runSoilmap(Hostile.ndvi + ["-o", reference, "-q"]).status == 0)
+        let hugeRun = try runSoilmap(Hostile.ndvi + ["--tile-size", "100000", "-o", huge, "-q"])
+        #expect(hugeRun.status == 0 && hugeRun.stderr.isEmpty, "\(hugeRun.stderr)")
+        #expect(try runSoilmap(Hostile.ndvi + ["--tile-size", "8000", "--threads", "4", "-o", large, "-q"]).status == 0)
+        let expected = try Data(contentsOf: URL(fileURLWithPath: reference))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: huge)) == expected)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: large)) == expected)
+        #expect(Set(directory.files) == ["reference.tif", "huge.tif", "large.tif"])
+    }
+
+    /// The bounds, worked out by hand.
+    @Test func tileSizeBounds() {
+        // The Olinda stack is 349 x 352: the larger side, rounded up to a multiple of 16.
+        #expect(EngineOptions.clampedTileSize(100_000, width: 349, height: 352, threads: 2, valueInputs: 2, outputBands: 1) == 352)
+        #expect(EngineOptions.clampedTileSize(8000, width: 352, height: 100, threads: 2, valueInputs: 2, outputBands: 1) == 352)
+        // Within the bounds a tile is kept as asked, even off the multiples of 16.
+        #expect(EngineOptions.clampedTileSize(100, width: 10980, height: 10980, threads: 2, valueInputs: 2, outputBands: 1) == 100)
+        // NDVI of a 10980² scene on 2 threads: s² (2 x 3 x 8 + 2 x 2 x 4) + s x 10980 x 4 <= 2^30 holds up to
+        // s = 3767.2 (the root of 64 s² + 43920 s - 2^30), so 3760.
+        #expect(EngineOptions.clampedTileSize(100_000, width: 10980, height: 10980, threads: 2, valueInputs: 2, outputBands: 1) == 3760)
+        // 256 threads, six bands, five indices: s² (256 x 7 x 8 + 512 x 5 x 4) + s x 10980 x 20 <= 2^30 up to s = 204.6: 192.
+        #expect(EngineOptions.clampedTileSize(512, width: 10980, height: 10980, threads: 256, valueInputs: 6, outputBands: 5) == 192)
+    }
+
+    @Test(arguments: [
+        (["--threads", "9223372036854775807"], "--threads 9223372036854775807: use 1...256"),
+        (["--threads", "0"], "--threads 0: use 1...256"),
+        (["--threads=-2"], "--threads -2: use 1...256"),
+        (["--threads", "257"], "--threads 257: use 1...256"),
+        (["--tile-size", "0"], "--tile-size 0: use 16 or more (pixels per side)"),
+        (["--tile-size=-512"], "--tile-size -512: use 16 or more (pixels per side)"),
+    ])
+    func threadsAndTilesOutsideTheirRange(options: [String], message: String) throws {
+        try Hostile.refused(Hostile.ndvi + options + ["-o", "O"]) { _ in message }
+        try Hostile.refused(["classify", Repository.landsat, "--breaks", "100"] + options + ["-o", "O"]) { _ in message }
+    }
+
+    @Test func zonalChecksThreadsToo() throws {
+        let directory = TemporaryDirectory()
+        let output = directory.path("stats.csv")
+        let result = try runSoilmap(["zonal", Repository.landsat, "--zones", Repository.path("samples/olinda/olinda1.shp"),
+                                     "--id-field", "ID", "--threads", "0", "-o", output])
+        #expect(result.status == 1 && result.stderr == "soilmap: --threads 0: use 1...256\n")
+        #expect(directory.files.isEmpty)
+    }
+}
