@@ -72,6 +72,7 @@ struct ClassifyCommand: ParsableCommand {
             }
             let summary = try ClassifyJob.run(ClassifyRequest(input: input, band: band, rule: rule, vietnameseLabels: labels == "vi"),
                                               to: output, output: writing.outputOptions, engine: writing.engineOptions)
+            printWarnings(summary.warnings, quiet: writing.quiet)
             if !writing.quiet {
                 var lines = ["\(summary.path): \(summary.scheme.title)"]
                 if let description = summary.breaksDescription { lines.append("  breaks from \(description)") }

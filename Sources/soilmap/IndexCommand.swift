@@ -81,6 +81,7 @@ struct IndexCommand: ParsableCommand {
                 request.mask = MaskSource(path: source.path, band: source.band, rule: rule)
             }
             let summary = try IndexJob.run(request, to: output, output: writing.outputOptions, engine: writing.engineOptions)
+            printWarnings(summary.warnings, quiet: writing.quiet)
             if !writing.quiet {
                 FileHandle.standardError.write(Data("\(summary.path): \(summary.bandDescriptions.joined(separator: ", ")), \(summary.width) x \(summary.height)\n".utf8))
             }

@@ -27,6 +27,12 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     }
 }
 
+/// Prints a run's warnings on stderr, one line each, unless the user asked for quiet.
+func printWarnings(_ warnings: [String], quiet: Bool) {
+    guard !quiet else { return }
+    for warning in warnings { FileHandle.standardError.write(Data("soilmap: warning: \(warning)\n".utf8)) }
+}
+
 /// Prints a value as stable JSON: sorted keys, indented, slashes unescaped.
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()

@@ -70,3 +70,35 @@ enum Hostile {
         #expect(directory.files.isEmpty)
     }
 }
+
+@Suite struct CreationOptionCheckTests {
+    /// The codecs of Debian's GDAL 3.6.2, as `gdalinfo --format GTiff` and `--format COG` list them.
+    static let gtiffCodecs = "NONE, LZW, PACKBITS, JPEG, CCITTRLE, CCITTFAX3, CCITTFAX4, DEFLATE, LZMA, ZSTD, WEBP, LERC, LERC_DEFLATE, LERC_ZSTD"
+    static let cogCodecs = "NONE, LZW, JPEG, DEFLATE, LZMA, ZSTD, WEBP, LERC, LERC_DEFLATE, LERC_ZSTD"
+
+    @Test(arguments: [
+        (["--co", "COMPRESS=FOO"], "--co COMPRESS=FOO: GTiff has no such COMPRESS value (use \(gtiffCodecs))"),
+        (["--co", "COMPRESS=FOO", "--format", "COG"], "--co COMPRESS=FOO: COG has no such COMPRESS value (use \(cogCodecs))"),
+        (["--co", "ZSTD_LEVEL=abc"], "--co ZSTD_LEVEL=abc: GTiff refuses it ('abc' is an unexpected value for ZSTD_LEVEL creation option of type int.)"),
+        (["--co", "PREDICTOR=9", "--format", "COG"], "--co PREDICTOR=9: COG has no such PREDICTOR value (use YES, NO, STANDARD, FLOATING_POINT)"),
+    ])
+    func aValueTheDriverDoesNotTakeIsAnError(options: [String], message: String) throws {
+        try Hostile.refused(Hostile.ndvi + options + ["-o", "O"]) { _ in message }
+        try Hostile.refused(["classify", Repository.landsat, "--breaks", "100"] + options + ["-o", "O"]) { _ in message }
+    }
+
+    /// GDAL ignores a key it does not know, as gdal_translate warns: the map is the one without it.
+    @Test func anUnknownKeyIsAWarning() throws {
+        let directory = TemporaryDirectory()
+        let plain = directory.path("plain.tif"), odd = directory.path("odd.tif"), quiet = directory.path("quiet.tif")
+        #expect(try runSoilmap(Hostile.ndvi + ["--scale", "0.01", "-o", plain, "-q"]).status == 0)
+        let result = try runSoilmap(Hostile.ndvi + ["--scale", "0.01", "--co", "NONSENSE=1", "-o", odd])
+        #expect(result.status == 0)
+        #expect(result.stderr == "soilmap: warning: --co NONSENSE=1: GTiff has no creation option NONSENSE; it is ignored\n"
+            + "\(odd): NDVI, 349 x 352\n")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: odd)) == Data(contentsOf: URL(fileURLWithPath: plain)))
+        #expect(try Dataset.open(odd).metadata(domain: "IMAGE_STRUCTURE")["COMPRESSION"] == "ZSTD")
+        let silent = try runSoilmap(Hostile.ndvi + ["--scale", "0.01", "--co", "NONSENSE=1", "-o", quiet, "-q"])
+        #expect(silent.status == 0 && silent.stderr.isEmpty)
+    }
+}

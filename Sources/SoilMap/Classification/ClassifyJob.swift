@@ -28,6 +28,8 @@ public struct ClassifySummary: Sendable {
     public var scheme: ClassScheme
     /// How data-driven breaks were found; nil for a scheme or given breaks.
     public var breaksDescription: String?
+    /// What the run did but doubts: creation options GDAL ignores.
+    public var warnings: [String]
 }
 
 public enum ClassifyJob {
@@ -58,15 +60,16 @@ public enum ClassifyJob {
         metadata["SOILMAP_VERSION"] = SoilMapVersion.string
         if let description { metadata["CLASS_BREAKS_METHOD"] = description }
         let names = scheme.categoryNames(vietnamese: request.vietnameseLabels)
-        try RasterResultWriter.write(path: path, plan: plan, bandDescriptions: [scheme.title], noData: Double(scheme.noData),
-                                     metadata: metadata, output: output, engine: engine, dataType: .byte,
-                                     bandSetup: { band, _ in
-                                         try band.setColorTable(scheme.colorTable)
-                                         try band.setCategoryNames(names)
-                                     }) {
+        let writerWarnings = try RasterResultWriter.write(
+            path: path, plan: plan, bandDescriptions: [scheme.title], noData: Double(scheme.noData), metadata: metadata,
+            output: output, engine: engine, dataType: .byte,
+            bandSetup: { band, _ in
+                try band.setColorTable(scheme.colorTable)
+                try band.setCategoryNames(names)
+            }) {
             ClassifyKernel(scheme: scheme)
         }
-        return ClassifySummary(path: path, scheme: scheme, breaksDescription: description)
+        return ClassifySummary(path: path, scheme: scheme, breaksDescription: description, warnings: writerWarnings)
     }
 }
 

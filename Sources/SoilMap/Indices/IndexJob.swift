@@ -89,6 +89,8 @@ public struct IndexRunSummary: Sendable {
     public var height: Int
     public var inputs: [BandSource]
     public var warpedInputs: [String]
+    /// What the run did but doubts: creation options GDAL ignores.
+    public var warnings: [String]
 }
 
 public enum IndexJob {
@@ -142,13 +144,13 @@ public enum IndexJob {
                 metadata["\(output.id)_CONSTANTS"] = constants.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
             }
         }
-        try RasterResultWriter.write(path: path, plan: plan, bandDescriptions: request.outputs.map(\.id), noData: request.noData,
-                                     metadata: metadata, output: output, engine: engine) {
+        let warnings = try RasterResultWriter.write(path: path, plan: plan, bandDescriptions: request.outputs.map(\.id),
+                                                    noData: request.noData, metadata: metadata, output: output, engine: engine) {
             IndexKernel(programs: programs, noData: noData)
         }
         return IndexRunSummary(path: path, bandDescriptions: request.outputs.map(\.id), width: plan.grid.width,
                                height: plan.grid.height, inputs: sources,
-                               warpedInputs: plan.inputs.filter(\.needsWarp).map(\.path))
+                               warpedInputs: plan.inputs.filter(\.needsWarp).map(\.path), warnings: warnings)
     }
 }
 

@@ -29,6 +29,27 @@ public struct RasterOutputOptions: Sendable, Equatable {
         type == .float32 || type == .float64 ? defaultFloatEncoding : defaultClassEncoding
     }
 
+    /// The user's creation options checked by GDAL's own validation against the output driver (GTiff, or COG,
+    /// which receives them): a value the driver does not take is an error naming the option and the values it
+    /// takes; a key it does not know is ignored by GDAL, so it is returned as a warning, as gdal_translate warns.
+    public func validateCreationOptions() throws -> [String] {
+        let driver = try Driver(format.rawValue)
+        var warnings: [String] = []
+        for issue in driver.validateCreationOptions(creationOptions) {
+            switch issue.kind {
+            case .notKeyValue:
+                throw SoilMapError.invalidArgument("--co \(issue.option): expected KEY=VALUE")
+            case .invalidValue(let allowed) where !allowed.isEmpty:
+                throw SoilMapError.invalidArgument("--co \(issue.option): \(driver.name) has no such \(issue.key) value (use \(allowed.joined(separator: ", ")))")
+            case .invalidValue:
+                throw SoilMapError.invalidArgument("--co \(issue.option): \(driver.name) refuses it (\(issue.gdalMessage))")
+            case .unknownKey:
+                warnings.append("--co \(issue.option): \(driver.name) has no creation option \(issue.key); it is ignored")
+            }
+        }
+        return warnings
+    }
+
     /// Tiled 512 x 512, the default encoding, multi-threaded compression; then the user's options on top.
     func gtiffOptions(threads: Int, encoding: [String]) -> [String] {
         var merged: [(String, String)] = []
@@ -87,12 +108,15 @@ struct OutputFile {
 
 /// The engine run that writes a Float32 raster: creates the output on the plan's grid, streams the tiles into it,
 /// sets band descriptions and metadata, converts to COG when asked, and commits the file atomically.
+/// Returns warnings about the options (creation options GDAL ignores).
 enum RasterResultWriter {
+    @discardableResult
     static func write(path: String, plan: InputPlan, bandDescriptions: [String], noData: Double, metadata: [String: String],
                       output: RasterOutputOptions, engine: EngineOptions, dataType: DataType = .float32,
                       bandSetup: ((RasterBand, Int) throws -> Void)? = nil,
-                      makeKernel: @escaping @Sendable () throws -> TileKernel) throws {
+                      makeKernel: @escaping @Sendable () throws -> TileKernel) throws -> [String] {
         let engine = try engine.settled(for: plan, outputBands: bandDescriptions.count)
+        let warnings = try output.validateCreationOptions()
         let file = try OutputFile(path: path, overwrite: output.overwrite)
         do {
             try engine.withGDALCache(defaultBytes: plan.cacheBytes(tileSize: engine.tileSize)) {
@@ -132,6 +156,7 @@ enum RasterResultWriter {
             file.discard()
             throw error
         }
+        return warnings
     }
 
     static func mergedCOGOptions(_ user: [String], threads: Int, dataType: DataType) -> [String] {
