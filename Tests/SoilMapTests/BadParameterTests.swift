@@ -102,3 +102,35 @@ enum Hostile {
         #expect(silent.status == 0 && silent.stderr.isEmpty)
     }
 }
+
+@Suite struct IndexArgumentTests {
+    @Test(arguments: [
+        (["--nodata", "1e40"], "--nodata 1e+40: not representable in Float32, the output's type (finite, at most ±3.4028235e+38)"),
+        (["--nodata", "-inf"], "--nodata -inf: not representable in Float32, the output's type (finite, at most ±3.4028235e+38)"),
+        (["--band", "nri=4"], "--band nri: no requested index reads a band 'nri' (did you mean 'nir'? NDVI needs nir, red)"),
+        (["--band", "xyz=5"], "--band xyz: no requested index reads a band 'xyz' (NDVI needs nir, red)"),
+    ])
+    func refusedOnTheLandsatSample(options: [String], message: String) throws {
+        try Hostile.refused(Hostile.ndvi + options + ["-o", "O"]) { _ in message }
+    }
+
+    @Test func constantsMustBeFinite() throws {
+        let savi = ["index", "SAVI", "-i", Repository.landsat, "--band", "red=3", "--band", "nir=4", "-o", "O"]
+        try Hostile.refused(savi + ["--param", "L=nan"]) { _ in "--param L=nan: constants must be finite numbers" }
+        try Hostile.refused(savi + ["--param", "SAVI.L=inf"]) { _ in "--param SAVI.L=inf: constants must be finite numbers" }
+    }
+
+    /// The misspelt role was ignored while the sensor preset filled in the real one from the stack.
+    @Test func aMisspeltRoleIsNamedEvenWhenAPresetFillsTheGap() throws {
+        try Hostile.refused(["index", "NDVI,NDMI", "--sensor", "landsat7", "-i", Repository.landsat, "--band", "nri=4", "--band", "swir=5", "-o", "O"]) { _ in
+            "--band nri: no requested index reads a band 'nri' (did you mean 'nir'? NDVI, NDMI need nir, red, swir1)"
+        }
+    }
+
+    /// A known role that no index reads stays allowed (a stack's bands are often all given).
+    @Test func anUnusedKnownRoleIsFine() throws {
+        let directory = TemporaryDirectory()
+        let result = try runSoilmap(Hostile.ndvi + ["--band", "swir1=5", "--scale", "0.01", "-o", directory.path("n.tif"), "-q"])
+        #expect(result.status == 0 && result.stderr.isEmpty, "\(result.stderr)")
+    }
+}

@@ -118,18 +118,33 @@ public enum IndexJob {
         guard unknownParameters.isEmpty else {
             throw SoilMapError.invalidArgument("--param \(unknownParameters.sorted().joined(separator: ", ")): no requested index has such a constant")
         }
+        // A NaN or infinite constant makes every pixel nodata.
+        for (key, value) in request.parameters.sorted(by: { $0.key < $1.key }) where !value.isFinite {
+            throw SoilMapError.invalidArgument("--param \(key)=\(value): constants must be finite numbers")
+        }
+        guard Float(request.noData).isFinite else {
+            throw SoilMapError.invalidArgument("--nodata \(request.noData): not representable in Float32, the output's type (finite, at most ±\(Float.greatestFiniteMagnitude))")
+        }
         // Compile every formula; read only the bands they need.
         var expressions: [(IndexOutput, Expression, [String: Double])] = []
         var needed: [String] = []
         for output in request.outputs {
             let expression = try Expression(parsing: output.formula)
             let constants = request.constants(of: output)
-            let roles = expression.substituting(constants).variables
-            for role in roles where !request.sources.contains(where: { $0.role == role }) {
+            for role in expression.substituting(constants).variables where !needed.contains(role) { needed.append(role) }
+            expressions.append((output, expression, constants))
+        }
+        // A role that no formula reads and that is no band role soilmap knows is a typo: say so before the missing band.
+        for source in request.sources where !needed.contains(source.role) && !BandRole.all.contains(source.role) {
+            let suggestion = Self.closestName(to: source.role, among: needed + BandRole.all).map { "did you mean '\($0)'? " } ?? ""
+            let ids = request.outputs.map(\.id)
+            throw SoilMapError.invalidArgument("--band \(source.role): no requested index reads a band '\(source.role)' (\(suggestion)"
+                                               + "\(ids.joined(separator: ", ")) \(ids.count == 1 ? "needs" : "need") \(needed.joined(separator: ", ")))")
+        }
+        for (output, expression, constants) in expressions {
+            for role in expression.substituting(constants).variables where !request.sources.contains(where: { $0.role == role }) {
                 throw SoilMapError.invalidArgument("\(output.id) needs the band '\(role)' (give --band \(role)=N or --band \(role)=FILE)")
             }
-            for role in roles where !needed.contains(role) { needed.append(role) }
-            expressions.append((output, expression, constants))
         }
         let sources = request.sources.filter { needed.contains($0.role) }
         let plan = try InputPlan.make(sources: sources, mask: request.mask, scale: request.scale, offset: request.offset,
@@ -151,6 +166,31 @@ public enum IndexJob {
         return IndexRunSummary(path: path, bandDescriptions: request.outputs.map(\.id), width: plan.grid.width,
                                height: plan.grid.height, inputs: sources,
                                warpedInputs: plan.inputs.filter(\.needsWarp).map(\.path), warnings: warnings)
+    }
+
+    /// The candidate closest to a misspelt `name`: at most two edits away (a swap of neighbours counts as one),
+    /// and fewer edits than the name has letters.
+    static func closestName(to name: String, among candidates: [String]) -> String? {
+        let scored = candidates.map { ($0, editDistance(name.lowercased(), $0.lowercased())) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= 2, best.1 < name.count else { return nil }
+        return best.0
+    }
+
+    /// Optimal string alignment distance: insertions, deletions, substitutions and swaps of adjacent letters.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
+        var table = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { table[i][0] = i }
+        for j in 0...b.count { table[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1) }
+            }
+        }
+        return table[a.count][b.count]
     }
 }
 
