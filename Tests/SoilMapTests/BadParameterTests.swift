@@ -134,3 +134,36 @@ enum Hostile {
         #expect(result.status == 0 && result.stderr.isEmpty, "\(result.stderr)")
     }
 }
+
+@Suite struct SchemeGapTests {
+    /// Values between two classes were nodata without a word: now a warning per gap, and the map as before.
+    @Test func gapsAreNamed() throws {
+        let directory = TemporaryDirectory()
+        let input = directory.path("values.tif"), scheme = directory.path("gappy.yaml"), output = directory.path("classes.tif")
+        let values: [Float] = [0.1, 0.2, 0.25, 0.3, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.9]
+        try writeRaster(input, width: values.count, height: 1, values: values)
+        try """
+        id: gappy
+        classes:
+          - {value: 1, label: low, color: "#000000", max: 0.2}
+          - {value: 2, label: mid, color: "#444444", min: 0.3, max: 0.5}
+          - {value: 3, label: upper, color: "#888888", min: 0.5, min_closed: false, max: 0.6}
+          - {value: 4, label: top, color: "#FFFFFF", min: 0.7, min_closed: false}
+        """.write(toFile: scheme, atomically: true, encoding: .utf8)
+        let result = try runSoilmap(["classify", input, "--scheme", scheme, "-o", output])
+        #expect(result.status == 0)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(Array(lines.prefix(4)) == [
+            "soilmap: warning: scheme gappy: values in [0.2, 0.3) fall in no class and become nodata",
+            "soilmap: warning: scheme gappy: the value 0.5 falls in no class and becomes nodata",
+            "soilmap: warning: scheme gappy: values in [0.6, 0.7] fall in no class and become nodata",
+            "\(output): gappy",
+        ])
+        // By hand: 0.1 low; 0.2, 0.25 in the first gap; 0.3 mid; 0.5 alone; 0.55 upper; 0.6 ... 0.7 gap; 0.75, 0.9 top.
+        #expect(try Dataset.open(output).band(1).readAll(as: UInt8.self) == [1, 0, 0, 2, 0, 3, 0, 0, 0, 4, 4])
+        // Built-in schemes have no gaps; nor do breaks.
+        #expect(BuiltInSchemes.all.allSatisfy { $0.gaps.isEmpty })
+        #expect(try ClassScheme.fromBreaks([0, 0.2, 0.4], rightClosed: true).gaps.isEmpty)
+        #expect(try ClassScheme.load(yamlFile: Repository.path("samples/schemes/ndvi-cover.yaml")).gaps.isEmpty)
+    }
+}

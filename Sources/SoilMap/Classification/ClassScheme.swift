@@ -66,6 +66,19 @@ public struct ClassDefinition: Sendable, Codable, Equatable {
     }
 }
 
+/// Values between two classes that no class takes.
+public struct ClassGap: Sendable, Equatable {
+    public var min: Double
+    public var max: Double
+    public var minClosed: Bool
+    public var maxClosed: Bool
+
+    /// "[0.2, 0.3)", as class intervals are written.
+    public var interval: String {
+        "\(minClosed ? "[" : "(")\(formatNumber(min)), \(formatNumber(max))\(maxClosed ? "]" : ")")"
+    }
+}
+
 /// A classification scheme: ordered classes with explicit closed sides, codes, labels and colours, and its source.
 public struct ClassScheme: Sendable, Codable, Equatable {
     public var id: String
@@ -126,6 +139,48 @@ public struct ClassScheme: Sendable, Codable, Equatable {
             if owners.count > 1 {
                 throw fail("classes '\(owners[0].label)' and '\(owners[1].label)' overlap at \(formatNumber(probe))")
             }
+        }
+    }
+
+    /// The intervals between classes that no class contains: values there become nodata, which is rarely meant.
+    /// Below the lowest class and above the highest are the scheme's range, not gaps.
+    public var gaps: [ClassGap] {
+        let bounds = Array(Set(classes.flatMap { [$0.min, $0.max].compactMap { $0 } })).sorted()
+        guard let lowest = bounds.first else { return [] }
+        // The line cut into pieces: below the lowest bound, each bound, the open stretch after it, above the highest
+        // bound. A stretch holds no bound, so it lies wholly inside or outside each class: its middle tells.
+        struct Piece { var low: Double; var high: Double; var covered: Bool }
+        func covered(_ x: Double) -> Bool { classes.contains { $0.contains(x) } }
+        var pieces = [Piece(low: -.infinity, high: lowest, covered: covered(lowest - Swift.max(1, abs(lowest))))]
+        for (index, bound) in bounds.enumerated() {
+            pieces.append(Piece(low: bound, high: bound, covered: covered(bound)))
+            let next = index + 1 < bounds.count ? bounds[index + 1] : Double.infinity
+            let middle = next.isInfinite ? bound + Swift.max(1, abs(bound)) : (bound + next) / 2
+            pieces.append(Piece(low: bound, high: next, covered: covered(middle)))
+        }
+        var gaps: [ClassGap] = []
+        var start: Int?
+        for (index, piece) in pieces.enumerated() {
+            if !piece.covered {
+                if start == nil { start = index }
+                continue
+            }
+            // A run of uncovered pieces with covered pieces on both sides.
+            if let first = start, pieces[..<first].contains(where: \.covered) {
+                let low = pieces[first], high = pieces[index - 1]
+                gaps.append(ClassGap(min: low.low, max: high.high, minClosed: low.low == low.high, maxClosed: high.low == high.high))
+            }
+            start = nil
+        }
+        return gaps
+    }
+
+    /// What is legal but probably not meant: gaps between classes.
+    public var warnings: [String] {
+        gaps.map { gap in
+            gap.min == gap.max
+                ? "scheme \(id): the value \(formatNumber(gap.min)) falls in no class and becomes nodata"
+                : "scheme \(id): values in \(gap.interval) fall in no class and become nodata"
         }
     }
 

@@ -28,7 +28,7 @@ public struct ClassifySummary: Sendable {
     public var scheme: ClassScheme
     /// How data-driven breaks were found; nil for a scheme or given breaks.
     public var breaksDescription: String?
-    /// What the run did but doubts: creation options GDAL ignores.
+    /// What the run did but doubts: gaps between the scheme's classes, creation options GDAL ignores.
     public var warnings: [String]
 }
 
@@ -69,7 +69,7 @@ public enum ClassifyJob {
             }) {
             ClassifyKernel(scheme: scheme)
         }
-        return ClassifySummary(path: path, scheme: scheme, breaksDescription: description, warnings: writerWarnings)
+        return ClassifySummary(path: path, scheme: scheme, breaksDescription: description, warnings: scheme.warnings + writerWarnings)
     }
 }
 
