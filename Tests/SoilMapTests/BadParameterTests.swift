@@ -167,3 +167,74 @@ enum Hostile {
         #expect(try ClassScheme.load(yamlFile: Repository.path("samples/schemes/ndvi-cover.yaml")).gaps.isEmpty)
     }
 }
+
+@Suite struct ReflectanceGuardTests {
+    /// The raster rows the guard looks at (every 8th) of a band of the Olinda stack: valid stored values (the
+    /// Landsat preset's fill value 0 excluded when `fill` is set).
+    static func sampledValues(band: Int, fill: Double?) throws -> [Double] {
+        let values: [UInt8] = try Dataset.open(Repository.landsat).band(band).readAll()
+        var sampled: [Double] = []
+        for row in stride(from: 0, to: 352, by: 8) {
+            for column in 0..<349 where Double(values[row * 349 + column]) != fill { sampled.append(Double(values[row * 349 + column])) }
+        }
+        return sampled
+    }
+
+    static func g(_ value: Double) -> String { String(format: "%.5g", value) }
+
+    /// `--sensor landsat7` on the sample's 8-bit DN: reflectance is all about -0.2 and NDVI about 0.
+    @Test func landsatPresetOnDigitalNumbersWarns() throws {
+        let directory = TemporaryDirectory()
+        let output = directory.path("ndvi.tif")
+        let result = try runSoilmap(["index", "NDVI", "--sensor", "landsat7", "-i", Repository.landsat, "-o", output])
+        #expect(result.status == 0)
+        var expected: [String] = []
+        for (role, band) in [("red", 3), ("nir", 4)] {
+            let reflectance = try Self.sampledValues(band: band, fill: 0).map { $0 * 0.0000275 - 0.2 }
+            #expect(reflectance.allSatisfy { $0 < -0.15 })
+            expected.append("soilmap: warning: reflectance band \(role) (\(Repository.landsat) band \(band)): 100 % of the valid pixels lie outside "
+                + "-0.15...1.5 (\(Self.g(reflectance.min()!))...\(Self.g(reflectance.max()!)) after x 2.75e-05 - 0.2); an offset seems applied "
+                + "to values that do not carry it, or the scale is too small (check --sensor, --scale and --offset)")
+        }
+        #expect(result.stderr == (expected + ["\(output): NDVI, 349 x 352"]).joined(separator: "\n") + "\n")
+        #expect(directory.files == ["ndvi.tif"])
+        // -q keeps it quiet.
+        let quiet = try runSoilmap(["index", "NDVI", "--sensor", "landsat7", "-i", Repository.landsat, "-o", output, "--overwrite", "-q"])
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty)
+    }
+
+    @Test func unscaledDigitalNumbersWarn() throws {
+        let directory = TemporaryDirectory()
+        let output = directory.path("ndvi.tif")
+        let result = try runSoilmap(Hostile.ndvi + ["-o", output])
+        let red = try Self.sampledValues(band: 3, fill: nil), nir = try Self.sampledValues(band: 4, fill: nil)
+        let share = { (values: [Double]) in Int((Double(values.filter { $0 > 1.5 }.count) / Double(values.count) * 100).rounded()) }
+        #expect(result.stderr.split(separator: "\n").map(String.init) == [
+            "soilmap: warning: reflectance band red (\(Repository.landsat) band 3): \(share(red)) % of the valid pixels lie outside -0.15...1.5 "
+                + "(\(Self.g(red.min()!))...\(Self.g(red.max()!)) after x 1 + 0); these look like digital numbers without their scale "
+                + "(give --scale, e.g. 0.0001 for Sentinel-2 L2A, or --sensor)",
+            "soilmap: warning: reflectance band nir (\(Repository.landsat) band 4): \(share(nir)) % of the valid pixels lie outside -0.15...1.5 "
+                + "(\(Self.g(nir.min()!))...\(Self.g(nir.max()!)) after x 1 + 0); these look like digital numbers without their scale "
+                + "(give --scale, e.g. 0.0001 for Sentinel-2 L2A, or --sensor)",
+            "\(output): NDVI, 349 x 352",
+        ])
+    }
+
+    /// The Makefile demo's scale: about 1 % of a band's pixels pass 1.5 at most (saturated SWIR 1), well under
+    /// the 10 % that makes a band suspect; nothing is said. A role that is not a reflectance band is never checked.
+    @Test func scaledInputAndOtherRolesStayQuiet() throws {
+        for band in 1...5 {
+            let values = try Self.sampledValues(band: band, fill: nil).map { $0 * 0.01 }
+            let outside = Double(values.filter { $0 > 1.5 || $0 < -0.15 }.count) / Double(values.count)
+            #expect(outside < 0.02, "band \(band): \(outside)")
+        }
+        let directory = TemporaryDirectory()
+        let demo = directory.path("demo.tif")
+        let result = try runSoilmap(["index", "NDVI,NDMI,BSI,NDSI,SI3", "-i", Repository.landsat, "--band", "blue=1", "--band", "green=2",
+                                     "--band", "red=3", "--band", "nir=4", "--band", "swir1=5", "--scale", "0.01", "-o", demo])
+        #expect(result.status == 0 && result.stderr == "\(demo): NDVI, NDMI, BSI, NDSI, SI3, 349 x 352\n")
+        let ratio = directory.path("ratio.tif")
+        let custom = try runSoilmap(["index", "--expr", "R=dn4/dn3", "-i", Repository.landsat, "--band", "dn3=3", "--band", "dn4=4", "-o", ratio])
+        #expect(custom.status == 0 && custom.stderr == "\(ratio): R, 349 x 352\n")
+    }
+}

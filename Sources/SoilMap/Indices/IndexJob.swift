@@ -89,7 +89,8 @@ public struct IndexRunSummary: Sendable {
     public var height: Int
     public var inputs: [BandSource]
     public var warpedInputs: [String]
-    /// What the run did but doubts: creation options GDAL ignores.
+    /// What the run did but doubts: reflectance bands far outside their physical range, creation options GDAL
+    /// ignores.
     public var warnings: [String]
 }
 
@@ -159,10 +160,12 @@ public enum IndexJob {
                 metadata["\(output.id)_CONSTANTS"] = constants.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
             }
         }
-        let warnings = try RasterResultWriter.write(path: path, plan: plan, bandDescriptions: request.outputs.map(\.id),
+        let rangeCheck = ReflectanceRangeCheck(planes: roles.indices.filter { BandRole.all.contains(roles[$0]) })
+        var warnings = try RasterResultWriter.write(path: path, plan: plan, bandDescriptions: request.outputs.map(\.id),
                                                     noData: request.noData, metadata: metadata, output: output, engine: engine) {
-            IndexKernel(programs: programs, noData: noData)
+            IndexKernel(programs: programs, noData: noData, rangeCheck: rangeCheck)
         }
+        warnings += rangeCheck.warnings(inputs: plan.inputs.filter { $0.maskRule == nil }, roles: roles)
         return IndexRunSummary(path: path, bandDescriptions: request.outputs.map(\.id), width: plan.grid.width,
                                height: plan.grid.height, inputs: sources,
                                warpedInputs: plan.inputs.filter(\.needsWarp).map(\.path), warnings: warnings)
@@ -199,14 +202,17 @@ final class IndexKernel: TileKernel {
     private let programs: [BandMathProgram]
     private let scratches: [BandMathProgram.Scratch]
     private let noData: Float
+    private let rangeCheck: ReflectanceRangeCheck?
 
-    init(programs: [BandMathProgram], noData: Float) {
+    init(programs: [BandMathProgram], noData: Float, rangeCheck: ReflectanceRangeCheck? = nil) {
         self.programs = programs
         scratches = programs.map { $0.makeScratch() }
         self.noData = noData
+        self.rangeCheck = rangeCheck
     }
 
     func compute(window: PixelWindow, inputs: UnsafePointer<Double>, outputs: UnsafeMutablePointer<Float>, planeStride: Int) {
+        rangeCheck?.add(window: window, inputs: inputs, planeStride: planeStride)
         let count = window.pixelCount
         for (index, program) in programs.enumerated() {
             let planes = (0..<program.inputNames.count).map { inputs + $0 * planeStride }
