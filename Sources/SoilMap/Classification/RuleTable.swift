@@ -24,15 +24,16 @@ public struct RuleTable: Sendable, Equatable {
     /// 2 stable, 3 improved): productivity trajectory, state, and performance (1 degraded, 2 not degraded).
     /// Output: sdg-productivity classes 1 declining ... 5 increasing. Expressed from the rules Trends.Earth applies:
     /// a declining trajectory is declining; an improving one is increasing unless state and performance are both
-    /// degraded (moderate decline); a stable one is stable, stressed when only performance is degraded, moderately
-    /// declining when only state is, declining when both are.
+    /// degraded (moderate decline); a stable one is stable, stressed when state is stable and performance degraded,
+    /// moderately declining when only state is degraded, declining when both are (an improved state keeps it stable,
+    /// as in Trends.Earth's calc_prod5).
     public static let sdgProductivity = RuleTable(
         id: "sdg-productivity", inputs: ["trajectory", "state", "performance"],
         rows: [
             ([1, nil, nil], 1),
             ([2, 1, 1], 1),
             ([2, 1, nil], 2),
-            ([2, nil, 1], 3),
+            ([2, 2, 1], 3),
             ([2, nil, nil], 4),
             ([3, 1, 1], 2),
             ([3, nil, nil], 5),
