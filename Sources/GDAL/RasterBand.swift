@@ -223,6 +223,22 @@ extension RasterBand {
         }
     }
 
+    /// The smallest and largest valid stored values; nil when no pixel is valid. `approximate`: GDAL may read an
+    /// overview or a sample of blocks instead of every pixel, so a rare value can be missed. Unlike statistics,
+    /// nothing is stored beside the file.
+    public func minimumMaximum(approximate: Bool) throws -> (minimum: Double, maximum: Double)? {
+        var range = [0.0, 0.0]
+        CPLErrorReset()
+        let result = GDALComputeRasterMinMax(handle, approximate ? 1 : 0, &range)
+        if result != CE_None {
+            let message = CPLGetLastErrorMsg().map { String(cString: $0) } ?? ""
+            CPLErrorReset()
+            if message.contains("no valid pixels") { return nil }
+            throw GDALError(function: "GDALComputeRasterMinMax", path: path, message: message.isEmpty ? "minimum and maximum failed" : message)
+        }
+        return (range[0], range[1])
+    }
+
     /// Exact statistics of the stored values over every valid pixel (GDAL reads the whole band):
     /// minimum, maximum, mean and population standard deviation; nil when no pixel is valid.
     public func exactStatistics() throws -> (minimum: Double, maximum: Double, mean: Double, standardDeviation: Double)? {

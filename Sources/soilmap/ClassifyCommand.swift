@@ -129,10 +129,10 @@ struct CombineCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "Classified maps (Byte), in the order the method or table expects.")
+    @Argument(help: "Classified maps (integer), in the order the method or table expects.")
     var inputs: [String]
 
-    @Option(help: "one-out-all-out (sdg-15.3.1 maps), worst-of (highest value), count (inputs equal to --degraded-value).")
+    @Option(help: "one-out-all-out (sdg-15.3.1 maps), worst-of (the worst class, as the maps' scheme orders them), count (inputs equal to --degraded-value).")
     var method: String?
 
     @Option(help: "A rule table: built in (sdg-productivity) or a YAML file.")
@@ -140,6 +140,10 @@ struct CombineCommand: ParsableCommand {
 
     @Option(name: .customLong("degraded-value"), help: "With --method count: the value that means degraded.")
     var degradedValue: Int = 1
+
+    @Option(name: .customLong("input-codes"),
+            help: "How input values are read: auto (class values; Int16 maps in -1..1 with nodata -32768 as Trends.Earth codes), classes, trends-earth (-1 degraded, 0 stable, 1 improved).")
+    var inputCodes: String = "auto"
 
     @Option(name: [.customShort("o"), .customLong("output")], help: "The combined map (.tif).")
     var output: String
@@ -159,7 +163,12 @@ struct CombineCommand: ParsableCommand {
             case (let other?, nil): throw SoilMapError.invalidArgument("--method \(other): use one-out-all-out, worst-of or count")
             default: throw SoilMapError.invalidArgument("give exactly one of --method or --table")
             }
-            try CombineJob.run(inputs: inputs, method: combine, to: output, output: writing.outputOptions, engine: writing.engineOptions)
+            guard let codes = CombineInputCodes(rawValue: inputCodes) else {
+                throw SoilMapError.invalidArgument("--input-codes \(inputCodes): use \(CombineInputCodes.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let summary = try CombineJob.run(inputs: inputs, method: combine, inputCodes: codes, to: output, output: writing.outputOptions,
+                                             engine: writing.engineOptions)
+            printWarnings(summary.warnings, quiet: writing.quiet)
         }
     }
 }

@@ -238,3 +238,147 @@ enum Hostile {
         #expect(custom.status == 0 && custom.stderr == "\(ratio): R, 349 x 352\n")
     }
 }
+
+@Suite struct CombineInputTests {
+    /// Writes Float32 rasters of the given values and classifies each with `scheme`; returns the class maps.
+    static func classified(_ directory: TemporaryDirectory, scheme: String, _ layers: [(String, [Float])]) throws -> [String] {
+        try layers.map { name, values in
+            let raw = directory.path("\(name)-values.tif"), map = directory.path("\(name).tif")
+            try writeRaster(raw, width: values.count, height: 1, values: values)
+            let result = try runSoilmap(["classify", raw, "--scheme", scheme, "-o", map, "-q"])
+            try #require(result.status == 0, "\(result.stderr)")
+            return map
+        }
+    }
+
+    /// Trends.Earth's layers: Int16, -1 degraded, 0 stable, 1 improved, nodata -32768.
+    static func trendsEarth(_ directory: TemporaryDirectory, _ layers: [(String, [Int16])]) throws -> [String] {
+        try layers.map { name, values in
+            let path = directory.path("\(name).tif")
+            try writeRaster(path, width: values.count, height: 1, values: values, noData: -32768)
+            return path
+        }
+    }
+
+    @Test func aFloatIndexIsNoClassMap() throws {
+        let directory = TemporaryDirectory()
+        let ndvi = directory.path("ndvi.tif")
+        #expect(try runSoilmap(Hostile.ndvi + ["--scale", "0.01", "-o", ndvi, "-q"]).status == 0)
+        let output = directory.path("worst.tif")
+        let result = try runSoilmap(["combine", ndvi, ndvi, "--method", "worst-of", "-o", output])
+        #expect(result.status == 1)
+        #expect(result.stderr == "soilmap: \(ndvi): is a Float32 raster, not a class map: combine takes integer class maps (classify it first with `soilmap classify`)\n")
+        #expect(directory.files == ["ndvi.tif"])
+    }
+
+    /// Four NDVI cover classes were relabelled degraded/stable/improved.
+    @Test func classesOfAnotherSchemeAreRefused() throws {
+        let directory = TemporaryDirectory()
+        let cover = try Self.classified(directory, scheme: Repository.path("samples/schemes/ndvi-cover.yaml"), [("cover", [-0.1, 0.1, 0.3, 0.5])])[0]
+        let sdg = try Self.classified(directory, scheme: "sdg-15.3.1", [("sdg", [-1, 0, 1, 1])])[0]
+        let before = Set(directory.files)
+        let sdgLegend = "(1 degraded, 2 stable, 3 improved; or Trends.Earth's -1/0/1 layers)"
+        for (arguments, message) in [
+            (["--method", "one-out-all-out"], "\(cover): holds ndvi-cover classes, but one-out-all-out combines sdg-15.3.1 maps \(sdgLegend)"),
+            (["--table", "sdg-productivity"], "\(cover): holds ndvi-cover classes, but rule table sdg-productivity combines sdg-15.3.1 maps \(sdgLegend)"),
+        ] {
+            let inputs = arguments[0] == "--table" ? [sdg, cover, sdg] : [sdg, cover]
+            let result = try runSoilmap(["combine"] + inputs + arguments + ["-o", directory.path("out.tif")])
+            #expect(result.status == 1)
+            #expect(result.stderr == "soilmap: \(message)\n")
+        }
+        let count = try runSoilmap(["combine", sdg, sdg, "--method", "count", "--degraded-value=-1", "-o", directory.path("out.tif")])
+        #expect(count.stderr == "soilmap: --degraded-value -1: \(sdg) (sdg-15.3.1) has no class -1 (its classes: 1, 2, 3)\n")
+        #expect(Set(directory.files) == before)
+    }
+
+    /// worst-of over sdg-15.3.1 maps returned "improved"; the worst is the lowest value there (degraded).
+    @Test func worstOfKnowsWhichEndIsWorst() throws {
+        let directory = TemporaryDirectory()
+        let a: [Float] = [-1, 0, 1, 1, 0, 1], b: [Float] = [1, 1, 1, 0, 0, -1]
+        let maps = try Self.classified(directory, scheme: "sdg-15.3.1", [("a", a), ("b", b)])
+        let output = directory.path("worst.tif")
+        let result = try runSoilmap(["combine"] + maps + ["--method", "worst-of", "-o", output])
+        #expect(result.status == 0 && result.stderr.isEmpty, "\(result.stderr)")
+        // By meaning: the worse of the two codes (-1 degraded < 0 stable < 1 improved), written as class value code + 2.
+        let expected = zip(a, b).map { UInt8(min($0, $1) + 2) }
+        let worst = try Dataset.open(output)
+        #expect(try worst.band(1).readAll(as: UInt8.self) == expected)
+        #expect(worst.metadata()["CLASS_SCHEME"] == "sdg-15.3.1")
+        #expect(worst.metadata()["COMBINE_METHOD"] == "worst-of (the lowest value is worst)")
+        // Salinity worsens upwards, SDG status improves upwards: worst-of cannot order the two together.
+        let saline = try Self.classified(directory, scheme: "salinity-ec", [("saline", [1, 3, 5, 9, 17, 1])])[0]
+        let mixed = try runSoilmap(["combine", maps[0], saline, "--method", "worst-of", "-o", directory.path("mixed.tif")])
+        #expect(mixed.status == 1)
+        #expect(mixed.stderr == "soilmap: worst-of cannot compare \(maps[0]) (sdg-15.3.1), whose worst class is its lowest value, with \(saline) (salinity-ec), whose worst is its highest\n")
+        #expect(!directory.files.contains("mixed.tif"))
+    }
+
+    /// Trends.Earth's -1/0/1 layers: "improved" trajectories came out declining and stable ones nodata. Expected
+    /// here from Trends.Earth's own rules (calc_prod5 in trends.earth-algorithms), transcribed independently of
+    /// soilmap's rule table: declining trajectory 1, stable 4, improving 5; then stable with state 0 and performance
+    /// -1: 3; improving with state and performance -1: 2; stable with state -1 and performance 0: 2; stable with
+    /// both -1: 1; any nodata: nodata.
+    @Test func trendsEarthLayersAreReadAsWhatTheyMean() throws {
+        var trajectory: [Int16] = [], state: [Int16] = [], performance: [Int16] = [], expected: [UInt8] = []
+        for t in [-1, 0, 1] as [Int16] {
+            for s in [-1, 0, 1] as [Int16] {
+                for p in [-1, 0] as [Int16] {
+                    trajectory.append(t); state.append(s); performance.append(p)
+                    var lpd: UInt8 = t == -1 ? 1 : t == 0 ? 4 : 5
+                    if t == 0 && s == 0 && p == -1 { lpd = 3 }
+                    if t == 1 && s == -1 && p == -1 { lpd = 2 }
+                    if t == 0 && s == -1 && p == 0 { lpd = 2 }
+                    if t == 0 && s == -1 && p == -1 { lpd = 1 }
+                    expected.append(lpd)
+                }
+            }
+        }
+        trajectory.append(-32768); state.append(0); performance.append(0); expected.append(0)
+        let directory = TemporaryDirectory()
+        let layers = try Self.trendsEarth(directory, [("trajectory", trajectory), ("state", state), ("performance", performance)])
+        let output = directory.path("lpd.tif")
+        let result = try runSoilmap(["combine"] + layers + ["--table", "sdg-productivity", "-o", output])
+        #expect(result.status == 0 && result.stderr.isEmpty, "\(result.stderr)")
+        let lpd = try Dataset.open(output)
+        #expect(try lpd.band(1).readAll(as: UInt8.self) == expected)
+        #expect(lpd.metadata()["COMBINE_TRENDS_EARTH_INPUTS"] == layers.joined(separator: ";"))
+        // Read as class values on request: every -1 and 0 is outside 1...3, said per file, and nodata.
+        let asClasses = directory.path("as-classes.tif")
+        let forced = try runSoilmap(["combine"] + layers + ["--table", "sdg-productivity", "--input-codes", "classes", "-o", asClasses])
+        #expect(forced.status == 0)
+        // The last pixel is nodata in the trajectory, so the others' values there are never looked at.
+        let outside = [trajectory, state, performance].map { $0.dropLast().filter { !(1...3).contains($0) }.count }
+        #expect(forced.stderr.split(separator: "\n").map(String.init) == zip(layers, outside).map {
+            "soilmap: warning: \($0.0): \($0.1) pixels hold values outside the sdg-15.3.1 classes (1, 2, 3); they became nodata"
+        })
+        // Performance is -1 or 0 everywhere, so no pixel keeps a value.
+        #expect(try Dataset.open(asClasses).band(1).readAll(as: UInt8.self).allSatisfy { $0 == 0 })
+        // One-out-all-out over Trends.Earth layers: degraded if any is -1, else improved if any is 1, else stable.
+        let sdg = directory.path("sdg.tif")
+        #expect(try runSoilmap(["combine", layers[0], layers[1], "--method", "one-out-all-out", "-o", sdg, "-q"]).status == 0)
+        let sdgValues = try Dataset.open(sdg).band(1).readAll(as: UInt8.self)
+        for pixel in trajectory.indices.dropLast() {
+            let codes = [trajectory[pixel], state[pixel]]
+            #expect(sdgValues[pixel] == (codes.contains(-1) ? 1 : codes.contains(1) ? 3 : 2))
+        }
+        #expect(sdgValues.last == 0)
+    }
+
+    /// The flag for Trends.Earth codes refuses a map that carries a soilmap scheme; a map made elsewhere with
+    /// values outside its method's classes has them turned into nodata, with the count.
+    @Test func codesAndStrayValues() throws {
+        let directory = TemporaryDirectory()
+        let sdg = try Self.classified(directory, scheme: "sdg-15.3.1", [("sdg", [-1, 0, 1, 1])])[0]
+        let handMade = directory.path("hand.tif")
+        try writeRaster(handMade, width: 4, height: 1, values: [UInt8]([1, 4, 3, 0]), noData: 0)
+        let wrongFlag = try runSoilmap(["combine", sdg, handMade, "--method", "one-out-all-out", "--input-codes", "trends-earth",
+                                        "-o", directory.path("x.tif")])
+        #expect(wrongFlag.stderr == "soilmap: \(sdg): holds sdg-15.3.1 class values (its CLASS_SCHEME metadata), not Trends.Earth codes: leave out --input-codes trends-earth\n")
+        let output = directory.path("sdg-out.tif")
+        let result = try runSoilmap(["combine", sdg, handMade, "--method", "one-out-all-out", "-o", output])
+        #expect(result.stderr == "soilmap: warning: \(handMade): 1 pixel holds a value outside the sdg-15.3.1 classes (1, 2, 3); it became nodata\n")
+        // By hand: (1,1) degraded; (2,4) 4 is no class: nodata; (3,3) improved; (3, nodata) nodata.
+        #expect(try Dataset.open(output).band(1).readAll(as: UInt8.self) == [1, 0, 3, 0])
+    }
+}

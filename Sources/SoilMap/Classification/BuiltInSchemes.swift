@@ -19,7 +19,7 @@ public enum BuiltInSchemes {
             ClassDefinition(value: 3, label: "Moderately saline", labelVi: "Mặn trung bình", color: "#FFFFBF", min: 4, max: 8),
             ClassDefinition(value: 4, label: "Strongly saline", labelVi: "Mặn nặng", color: "#FDAE61", min: 8, max: 16),
             ClassDefinition(value: 5, label: "Extremely saline", labelVi: "Mặn rất nặng", color: "#D7191C", min: 16),
-        ])
+        ], worst: .high)
 
     /// UN SDG 15.3.1 status. Input: rasters coded -1/0/1 (as Trends.Earth writes them); pixel values 1/2/3
     /// so that the map can carry a colour table, reporting codes -1/0/1 in the metadata.
@@ -30,7 +30,7 @@ public enum BuiltInSchemes {
             ClassDefinition(value: 1, code: -1, label: "Degraded", labelVi: "Suy thoái", color: "#9B2779", max: -0.5),
             ClassDefinition(value: 2, code: 0, label: "Stable", labelVi: "Ổn định", color: "#FFFFE0", min: -0.5, max: 0.5, maxClosed: true),
             ClassDefinition(value: 3, code: 1, label: "Improved", labelVi: "Cải thiện", color: "#006500", min: 0.5, minClosed: false),
-        ])
+        ], worst: .low)
 
     /// The 5-class land productivity dynamics of UNCCD reporting (Trends.Earth codes 1...5).
     public static let sdgProductivity = ClassScheme(
@@ -42,7 +42,7 @@ public enum BuiltInSchemes {
             ClassDefinition(value: 3, code: 3, label: "Stable but stressed", labelVi: "Ổn định nhưng chịu áp lực", color: "#FFE4B5", min: 2.5, max: 3.5),
             ClassDefinition(value: 4, code: 4, label: "Stable", labelVi: "Ổn định", color: "#D4E9B4", min: 3.5, max: 4.5),
             ClassDefinition(value: 5, code: 5, label: "Increasing", labelVi: "Tăng", color: "#2A8C37", min: 4.5, max: 5.5),
-        ])
+        ], worst: .low)
 
     /// Vietnam's reporting degrees. Input: the number of degraded sub-indicators of a pixel (what
     /// `soilmap combine --method count` writes).
@@ -54,7 +54,7 @@ public enum BuiltInSchemes {
             ClassDefinition(value: 2, label: "Slightly degraded", labelVi: "Thoái hóa nhẹ", color: "#FFFFBF", min: 0.5, max: 1.5),
             ClassDefinition(value: 3, label: "Moderately degraded", labelVi: "Thoái hóa trung bình", color: "#FDAE61", min: 1.5, max: 2.5),
             ClassDefinition(value: 4, label: "Heavily degraded", labelVi: "Thoái hóa nặng", color: "#D7191C", min: 2.5),
-        ])
+        ], worst: .high)
 
     /// Soil organic matter against the Soil Health Strategy's targets (3 % and 5 % in the main production areas).
     public static let soilOrganicMatter = ClassScheme(
@@ -64,7 +64,7 @@ public enum BuiltInSchemes {
             ClassDefinition(value: 1, label: "Below 3 % (under target)", labelVi: "Dưới 3 % (chưa đạt)", color: "#D7191C", max: 3),
             ClassDefinition(value: 2, label: "3-5 % (meets 3 % target)", labelVi: "3-5 % (đạt mức 3 %)", color: "#FDAE61", min: 3, max: 5),
             ClassDefinition(value: 3, label: "5 % or more (meets 5 % target)", labelVi: "Từ 5 % (đạt mức 5 %)", color: "#1A9641", min: 5),
-        ])
+        ], worst: .low)
 
     /// Heavy metals against QCVN 03:2023/BTNMT limits (mg/kg): Class 1 land includes agricultural land.
     static let qcvnLimits: [(metal: String, name: String, nameVi: String, limits: [Double])] = [
@@ -89,6 +89,6 @@ public enum BuiltInSchemes {
                 ClassDefinition(value: 3, label: "Above Class 2, within Class 3", labelVi: "Vượt loại 2, đạt loại 3", color: "#FDAE61",
                                 min: l[1], max: l[2], minClosed: false, maxClosed: true),
                 ClassDefinition(value: 4, label: "Above every limit", labelVi: "Vượt mọi giới hạn", color: "#D7191C", min: l[2], minClosed: false),
-            ])
+            ], worst: .high)
     }
 }

@@ -89,17 +89,26 @@ public struct ClassScheme: Sendable, Codable, Equatable {
     public var classes: [ClassDefinition]
     /// Pixel value for "no class": no data in the input, or a value outside every class.
     public var noData: Int
+    /// Which end of the class values is the worst state, when the scheme says (`combine --method worst-of`
+    /// needs it): salinity worsens upwards, SDG 15.3.1 status improves upwards. nil for breaks from numbers.
+    public var worst: WorstEnd?
 
-    public init(id: String, title: String, unit: String = "", source: String, classes: [ClassDefinition], noData: Int = 0) {
+    public enum WorstEnd: String, Sendable, Codable {
+        case low, high
+    }
+
+    public init(id: String, title: String, unit: String = "", source: String, classes: [ClassDefinition], noData: Int = 0,
+                worst: WorstEnd? = nil) {
         self.id = id
         self.title = title
         self.unit = unit
         self.source = source
         self.classes = classes
         self.noData = noData
+        self.worst = worst
     }
 
-    enum CodingKeys: String, CodingKey { case id, title, unit, source, classes, noData = "nodata" }
+    enum CodingKeys: String, CodingKey { case id, title, unit, source, classes, noData = "nodata", worst }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -109,6 +118,7 @@ public struct ClassScheme: Sendable, Codable, Equatable {
         source = try container.decodeIfPresent(String.self, forKey: .source) ?? ""
         classes = try container.decode([ClassDefinition].self, forKey: .classes)
         noData = try container.decodeIfPresent(Int.self, forKey: .noData) ?? 0
+        worst = try container.decodeIfPresent(WorstEnd.self, forKey: .worst)
     }
 
     /// Checks what a classified Byte map needs: values 0...255 and distinct, nodata not a class value, colours
@@ -244,6 +254,7 @@ public struct ClassScheme: Sendable, Codable, Equatable {
         if classes.contains(where: { $0.code != nil }) {
             items["CLASS_CODES"] = classes.map { "\($0.value):\($0.code ?? $0.value)" }.joined(separator: ";")
         }
+        if let worst { items["CLASS_WORST"] = worst.rawValue }
         return items
     }
 }

@@ -9,9 +9,22 @@ public struct RuleTable: Sendable, Equatable {
     /// The legend of the output, when known.
     public var scheme: ClassScheme?
     public var source: String
+    /// The scheme every input must be classified in, when the table says: `combine` refuses maps of another.
+    public var inputScheme: ClassScheme?
+
+    public init(id: String, inputs: [String], rows: [(match: [Int?], output: Int)], scheme: ClassScheme?, source: String,
+                inputScheme: ClassScheme? = nil) {
+        self.id = id
+        self.inputs = inputs
+        self.rows = rows
+        self.scheme = scheme
+        self.source = source
+        self.inputScheme = inputScheme
+    }
 
     public static func == (a: RuleTable, b: RuleTable) -> Bool {
         a.id == b.id && a.inputs == b.inputs && a.rows.map(\.output) == b.rows.map(\.output) && a.rows.map(\.match) == b.rows.map(\.match)
+            && a.inputScheme?.id == b.inputScheme?.id
     }
 
     @inline(__always)
@@ -39,7 +52,8 @@ public struct RuleTable: Sendable, Equatable {
             ([3, nil, nil], 5),
         ],
         scheme: BuiltInSchemes.sdgProductivity,
-        source: "UNCCD Good Practice Guidance for SDG 15.3.1; combination rules of Trends.Earth (productivity trajectory x state x performance)")
+        source: "UNCCD Good Practice Guidance for SDG 15.3.1; combination rules of Trends.Earth (productivity trajectory x state x performance)",
+        inputScheme: BuiltInSchemes.sdg1531)
 
     public static let builtIn = [sdgProductivity]
 
@@ -48,6 +62,7 @@ public struct RuleTable: Sendable, Equatable {
     /// id: my-table
     /// inputs: [erosion, salinity]
     /// scheme: vn-degradation        # optional: a built-in scheme for the output legend
+    /// input_scheme: sdg-15.3.1      # optional: the built-in scheme every input must be classified in
     /// rules:
     ///   - [1, 1, 1]                 # input values..., output
     ///   - ["*", 2, 2]               # "*" matches any value
@@ -58,7 +73,10 @@ public struct RuleTable: Sendable, Equatable {
             var inputs: [String]
             var scheme: String?
             var source: String?
+            var inputScheme: String?
             var rules: [[String]]
+
+            enum CodingKeys: String, CodingKey { case id, inputs, scheme, source, inputScheme = "input_scheme", rules }
         }
         let file = try decodeYAML(File.self, file: path, what: "rule table")
         var rows: [(match: [Int?], output: Int)] = []
@@ -77,6 +95,7 @@ public struct RuleTable: Sendable, Equatable {
             rows.append((match, output))
         }
         return RuleTable(id: file.id ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, inputs: file.inputs, rows: rows,
-                         scheme: try file.scheme.map(BuiltInSchemes.named), source: file.source ?? path)
+                         scheme: try file.scheme.map(BuiltInSchemes.named), source: file.source ?? path,
+                         inputScheme: try file.inputScheme.map(BuiltInSchemes.named))
     }
 }
