@@ -104,7 +104,7 @@ struct RasterWritingOptions: ParsableArguments {
     var threads: Int = EngineOptions.defaultThreads
 
     @Option(name: .customLong("tile-size"),
-            help: "Pixels per side of the tiles the engine works on (default: 512, or the inputs' block size when larger).")
+            help: "Pixels per side of the tiles the engine works on, 16 or more (default: 512, or the inputs' block size when larger; clamped to the raster and to 1 GiB of buffers).")
     var tileSize: Int?
 
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "No progress bar or summary.")
