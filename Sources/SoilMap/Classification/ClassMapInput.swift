@@ -77,10 +77,11 @@ struct ClassMapInput {
     var described: String { "\(path) (\(isTrendsEarth ? "Trends.Earth codes" : schemeID ?? "no scheme"))" }
 }
 
-/// The values a combine input may hold (after recoding), as a table over a small range: looked up per pixel.
+/// The values a combine input may hold (after recoding), as a table over their range (looked up per pixel).
 struct ClassValueSet: Sendable {
-    private let lowest: Int
-    private let members: [Bool]
+    let lowest: Int
+    /// members[v - lowest]: whether v is allowed.
+    let members: [Bool]
     /// "the sdg-15.3.1 classes (1, 2, 3)".
     let description: String
 
@@ -92,9 +93,4 @@ struct ClassValueSet: Sendable {
         self.description = description
     }
 
-    @inline(__always)
-    func contains(_ value: Int) -> Bool {
-        let offset = value - lowest
-        return offset >= 0 && offset < members.count && members[offset]
-    }
 }

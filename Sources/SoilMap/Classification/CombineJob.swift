@@ -188,20 +188,39 @@ final class StrayValueCounter: @unchecked Sendable {
 final class CombineKernel: TileKernel {
     private let method: CombineMethod
     private let worst: ClassScheme.WorstEnd
-    private let domains: [ClassValueSet?]
+    private let inputCount: Int
+    /// Per input, three numbers: the lowest allowed value, where its table starts in `allowed`, its length (0: any
+    /// value). Flat arrays, so the pixel loop reads them through buffer pointers.
+    private let allowedRanges: [Int]
+    private let allowed: [Bool]
     private let noData: Float
     private let strays: StrayValueCounter
 
     init(method: CombineMethod, worst: ClassScheme.WorstEnd, domains: [ClassValueSet?], noData: Int, strays: StrayValueCounter) {
         self.method = method
         self.worst = worst
-        self.domains = domains
+        inputCount = domains.count
+        var ranges: [Int] = [], allowed: [Bool] = []
+        for domain in domains {
+            ranges += [domain?.lowest ?? 0, allowed.count, domain?.members.count ?? 0]
+            allowed += domain?.members ?? []
+        }
+        allowedRanges = ranges
+        self.allowed = allowed
         self.noData = Float(noData)
         self.strays = strays
     }
 
     func compute(window: PixelWindow, inputs: UnsafePointer<Double>, outputs: UnsafeMutablePointer<Float>, planeStride: Int) {
-        let inputCount = domains.count
+        allowedRanges.withUnsafeBufferPointer { ranges in
+            allowed.withUnsafeBufferPointer { allowed in
+                compute(window: window, inputs: inputs, outputs: outputs, planeStride: planeStride, ranges: ranges, allowed: allowed)
+            }
+        }
+    }
+
+    private func compute(window: PixelWindow, inputs: UnsafePointer<Double>, outputs: UnsafeMutablePointer<Float>, planeStride: Int,
+                         ranges: UnsafeBufferPointer<Int>, allowed: UnsafeBufferPointer<Bool>) {
         var values = [Int](repeating: 0, count: inputCount)
         var strayCounts = [Int](repeating: 0, count: inputCount)
         pixels: for pixel in 0..<window.pixelCount {
@@ -211,9 +230,12 @@ final class CombineKernel: TileKernel {
                 values[index] = Int(value)
             }
             var stray = false
-            for index in 0..<inputCount where domains[index]?.contains(values[index]) == false {
-                strayCounts[index] += 1
-                stray = true
+            for index in 0..<inputCount where ranges[3 * index + 2] > 0 {
+                let offset = values[index] - ranges[3 * index]
+                if offset < 0 || offset >= ranges[3 * index + 2] || !allowed[ranges[3 * index + 1] + offset] {
+                    strayCounts[index] += 1
+                    stray = true
+                }
             }
             if stray { outputs[pixel] = noData; continue }
             switch method {
