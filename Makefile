@@ -1,7 +1,7 @@
 # soilmap: `make demo` and `make test` set up a fresh Debian machine (GDAL, PROJ) and run.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libgdal-dev libproj-dev gdal-bin libtiff-dev libdeflate-dev libzstd-dev python3-gdal python3-numpy python3-venv libcairo2-dev fonts-dejavu-core
+APT_PACKAGES := libgdal-dev libproj-dev gdal-bin libtiff-dev libdeflate-dev libzstd-dev libssl-dev python3-gdal python3-numpy python3-venv libcairo2-dev fonts-dejavu-core
 # Python peers for cross-checks and benchmarks; Debian's GDAL bindings need numpy 1.24 (Debian's own).
 VENV ?= /opt/soilmap-venv
 VENV_PACKAGES := numpy==1.24.2 spyndex rasterstats exactextract jenkspy

@@ -53,9 +53,9 @@ struct ClassifyCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            if let quicklook, FileManager.default.fileExists(atPath: quicklook), !writing.overwrite {
-                throw SoilMapError.outputExists(quicklook)
-            }
+            // The map and its quicklook are committed together: a failed quicklook leaves neither.
+            let transaction = OutputTransaction(overwrite: writing.overwrite, inputs: [input])
+            if let quicklook { try transaction.check(quicklook) }
             let rules = [scheme != nil, breaks != nil, method != nil].filter { $0 }.count
             guard rules == 1 else { throw SoilMapError.invalidArgument("give exactly one of --scheme, --breaks or --method") }
             guard labels == "en" || labels == "vi" else { throw SoilMapError.invalidArgument("--labels \(labels): use en or vi") }
@@ -71,20 +71,23 @@ struct ClassifyCommand: ParsableCommand {
                 rule = .data(DataBreaks(method: parsed, classes: classes))
             }
             let summary = try ClassifyJob.run(ClassifyRequest(input: input, band: band, rule: rule, vietnameseLabels: labels == "vi"),
-                                              to: output, output: writing.outputOptions, engine: writing.engineOptions)
+                                              to: output, output: writing.outputOptions, engine: writing.engineOptions,
+                                              transaction: transaction)
             if !writing.quiet {
                 var lines = ["\(summary.path): \(summary.scheme.title)"]
                 if let description = summary.breaksDescription { lines.append("  breaks from \(description)") }
                 for item in summary.scheme.classes {
                     lines.append("  \(item.value)  \(item.interval.padding(toLength: 24, withPad: " ", startingAt: 0)) \(labels == "vi" ? item.labelVi ?? item.label : item.label)")
                 }
-                FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+                Console.error(lines.joined(separator: "\n") + "\n")
             }
             if let quicklook {
                 let options = Quicklook.Options(title: title ?? summary.scheme.title,
                                                 subtitle: "\(URL(fileURLWithPath: input).lastPathComponent) · \(summary.scheme.source.prefix(90))")
-                try Quicklook.render(classified: output, to: quicklook, options: options)
+                try Quicklook.render(classified: transaction.temporaryPath(of: output) ?? output, to: quicklook, options: options,
+                                     transaction: transaction)
             }
+            try transaction.commit()
         }
     }
 }

@@ -82,7 +82,7 @@ struct IndexCommand: ParsableCommand {
             }
             let summary = try IndexJob.run(request, to: output, output: writing.outputOptions, engine: writing.engineOptions)
             if !writing.quiet {
-                FileHandle.standardError.write(Data("\(summary.path): \(summary.bandDescriptions.joined(separator: ", ")), \(summary.width) x \(summary.height)\n".utf8))
+                Console.error("\(summary.path): \(summary.bandDescriptions.joined(separator: ", ")), \(summary.width) x \(summary.height)\n")
             }
         }
     }
@@ -155,7 +155,7 @@ enum ProgressBar {
             let width = 40, filled = Int(fraction * Double(width))
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             let line = "\r[\(bar)] \(Int(fraction * 100))%" + (fraction >= 1 ? "\n" : "")
-            FileHandle.standardError.write(Data(line.utf8))
+            Console.errorFragment(line)
         }
     }
 }

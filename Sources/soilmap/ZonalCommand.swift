@@ -75,7 +75,8 @@ struct ZonalCommand: ParsableCommand {
             guard let zonalMode = ZonalMode(rawValue: mode) else {
                 throw SoilMapError.invalidArgument("--mode \(mode): use center, all-touched or coverage")
             }
-            if FileManager.default.fileExists(atPath: output), !overwrite { throw SoilMapError.outputExists(output) }
+            let inputs = [raster] + ZoneSource.files(of: zones) + (try mask.map { [try BandSource.parse("mask=\($0)", stack: nil).path] } ?? [])
+            try OutputTransaction(overwrite: overwrite, inputs: inputs).check(output)
             var maskSpec: (path: String, band: Int, keep: [Double])?
             if let mask {
                 guard let maskValues else { throw SoilMapError.invalidArgument("--mask needs --mask-values (the values to keep)") }
@@ -88,11 +89,11 @@ struct ZonalCommand: ParsableCommand {
                                        mode: zonalMode, statistics: stats.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                                        categorical: categorical ? true : nil, mask: maskSpec, target: try target.map(ZonalTarget.init(parsing:)))
             let result = try ZonalJob.run(request, engine: EngineOptions(threads: threads, progress: quiet ? nil : ProgressBar.makeIfTerminal()))
-            try ZonalWriter.write(result, to: output, overwrite: overwrite)
+            try ZonalWriter.write(result, to: output, overwrite: overwrite, inputs: inputs)
             if !quiet {
-                for warning in result.warnings { FileHandle.standardError.write(Data("soilmap: warning: \(warning)\n".utf8)) }
+                for warning in result.warnings { Console.error("soilmap: warning: \(warning)\n") }
                 let zoneRows = result.rows.filter { $0.level == .zone }.count, groupRows = result.rows.filter { $0.level == .group }.count
-                FileHandle.standardError.write(Data("\(output): \(zoneRows) zones\(groupRows > 0 ? ", \(groupRows) groups" : ""), 1 total (\(zonalMode.rawValue))\n".utf8))
+                Console.error("\(output): \(zoneRows) zones\(groupRows > 0 ? ", \(groupRows) groups" : ""), 1 total (\(zonalMode.rawValue))\n")
             }
         }
     }

@@ -35,7 +35,15 @@ public enum ClassifyJob {
     /// show the legend as they are), the scheme, breaks and source raster in the metadata.
     @discardableResult
     public static func run(_ request: ClassifyRequest, to path: String, output: RasterOutputOptions = RasterOutputOptions(),
-                           engine: EngineOptions = EngineOptions()) throws -> ClassifySummary {
+                           engine: EngineOptions = EngineOptions(), transaction: OutputTransaction? = nil) throws -> ClassifySummary {
+        try OutputTransaction.within(transaction, overwrite: output.overwrite, inputs: [request.input]) { transaction in
+            try write(request, to: path, output: output, engine: engine, transaction: transaction)
+        }
+    }
+
+    private static func write(_ request: ClassifyRequest, to path: String, output: RasterOutputOptions, engine: EngineOptions,
+                              transaction: OutputTransaction) throws -> ClassifySummary {
+        try transaction.check(path)
         var description: String?
         let scheme: ClassScheme
         switch request.rule {
@@ -59,7 +67,7 @@ public enum ClassifyJob {
         if let description { metadata["CLASS_BREAKS_METHOD"] = description }
         let names = scheme.categoryNames(vietnamese: request.vietnameseLabels)
         try RasterResultWriter.write(path: path, plan: plan, bandDescriptions: [scheme.title], noData: Double(scheme.noData),
-                                     metadata: metadata, output: output, engine: engine, dataType: .byte,
+                                     metadata: metadata, output: output, engine: engine, transaction: transaction, dataType: .byte,
                                      bandSetup: { band, _ in
                                          try band.setColorTable(scheme.colorTable)
                                          try band.setCategoryNames(names)

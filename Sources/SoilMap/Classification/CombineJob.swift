@@ -18,7 +18,15 @@ public enum CombineJob {
     /// A pixel that is nodata in any input is nodata in the output.
     @discardableResult
     public static func run(inputs: [String], method: CombineMethod, to path: String, output: RasterOutputOptions = RasterOutputOptions(),
-                           engine: EngineOptions = EngineOptions()) throws -> ClassScheme? {
+                           engine: EngineOptions = EngineOptions(), transaction: OutputTransaction? = nil) throws -> ClassScheme? {
+        try OutputTransaction.within(transaction, overwrite: output.overwrite, inputs: inputs) { transaction in
+            try write(inputs: inputs, method: method, to: path, output: output, engine: engine, transaction: transaction)
+        }
+    }
+
+    private static func write(inputs: [String], method: CombineMethod, to path: String, output: RasterOutputOptions,
+                              engine: EngineOptions, transaction: OutputTransaction) throws -> ClassScheme? {
+        try transaction.check(path)
         guard inputs.count >= 2 else { throw SoilMapError.invalidArgument("combine needs at least two classified maps") }
         if case .table(let table) = method, table.inputs.count != inputs.count {
             throw SoilMapError.invalidArgument("rule table \(table.id) takes \(table.inputs.count) maps (\(table.inputs.joined(separator: ", "))), not \(inputs.count)")
@@ -53,7 +61,7 @@ public enum CombineJob {
         let legendColours = scheme?.colorTable ?? colours
         let legendNames = scheme?.categoryNames() ?? names
         try RasterResultWriter.write(path: path, plan: plan, bandDescriptions: [scheme?.title ?? "worst of \(inputs.count) maps"],
-                                     noData: Double(noData), metadata: metadata, output: output, engine: engine, dataType: .byte,
+                                     noData: Double(noData), metadata: metadata, output: output, engine: engine, transaction: transaction, dataType: .byte,
                                      bandSetup: { band, _ in
                                          if let legendColours { try band.setColorTable(legendColours) }
                                          if !legendNames.isEmpty { try band.setCategoryNames(legendNames) }

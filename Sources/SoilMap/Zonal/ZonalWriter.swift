@@ -67,23 +67,18 @@ public enum ZonalWriter {
 
     private static func number(_ value: Double) -> FieldValue { value.isNaN ? .null : .real(value) }
 
-    /// Writes to `.csv`, `.gpkg` or `.geojson`/`.json`, atomically; an existing file needs `overwrite`.
-    public static func write(_ result: ZonalResult, to path: String, overwrite: Bool) throws {
+    /// Writes to `.csv`, `.gpkg` or `.geojson`/`.json`, atomically; an existing file needs `overwrite`, and the
+    /// table never replaces one of `inputs` (the raster, the zones).
+    public static func write(_ result: ZonalResult, to path: String, overwrite: Bool, inputs: [String] = [],
+                             transaction: OutputTransaction? = nil) throws {
         let lower = path.lowercased()
         guard [".csv", ".gpkg", ".geojson", ".json"].contains(where: lower.hasSuffix) else {
             throw SoilMapError.invalidArgument("-o \(path): use .csv, .gpkg or .geojson")
         }
-        if FileManager.default.fileExists(atPath: path), !overwrite { throw SoilMapError.outputExists(path) }
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)." + url.pathExtension).path
-        do {
-            if lower.hasSuffix(".csv") { try writeCSV(result, to: temporary) } else { try writeOGR(result, to: temporary, geoPackage: lower.hasSuffix(".gpkg")) }
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: path)
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
+        try OutputTransaction.within(transaction, overwrite: overwrite, inputs: inputs) { transaction in
+            try transaction.write(path) { temporary in
+                if lower.hasSuffix(".csv") { try writeCSV(result, to: temporary) } else { try writeOGR(result, to: temporary, geoPackage: lower.hasSuffix(".gpkg")) }
+            }
         }
     }
 
@@ -128,5 +123,12 @@ public enum ZonalWriter {
             }
         }
         try dataset.close()
+        // GDAL 3.6 does not report every failed write (the GeoJSON writer ignores a full disk): read the table
+        // back and count its rows before it may replace anything.
+        let check = try Dataset.open(path, kind: .vector)
+        let written = check.layers.filter { ["zones", "groups", "total"].contains($0.name) }.reduce(0) { $0 + $1.featureCount }
+        guard written == rows.count else {
+            throw SoilMapError.invalidInput(path: path, "was written incompletely (\(written) of \(rows.count) rows read back)")
+        }
     }
 }

@@ -41,6 +41,13 @@ public struct ZoneSource: Sendable {
         self.groupNameField = groupNameField
     }
 
+    /// The files a zones source is made of: a shapefile's .dbf, .shx and .prj beside it.
+    public static func files(of path: String) -> [String] {
+        guard path.lowercased().hasSuffix(".shp") else { return [path] }
+        let stem = String(path.dropLast(4))
+        return [path] + ["dbf", "shx", "prj", "cpg"].map { stem + "." + $0 }
+    }
+
     /// Reads every feature and puts it on `grid`: transformed to the raster's CRS, repaired if invalid.
     /// Nothing is dropped: a feature without geometry, or one outside the raster, is a zone with no cells.
     /// Warnings name the feature (FID and id).
