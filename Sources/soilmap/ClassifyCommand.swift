@@ -53,41 +53,21 @@ struct ClassifyCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            // The map and its quicklook are committed together: a failed quicklook leaves neither.
-            let transaction = OutputTransaction(overwrite: writing.overwrite, inputs: [input])
-            if let quicklook { try transaction.check(quicklook) }
-            let rules = [scheme != nil, breaks != nil, method != nil].filter { $0 }.count
-            guard rules == 1 else { throw SoilMapError.invalidArgument("give exactly one of --scheme, --breaks or --method") }
-            guard labels == "en" || labels == "vi" else { throw SoilMapError.invalidArgument("--labels \(labels): use en or vi") }
-            let rule: ClassificationRule
-            if let scheme {
-                rule = .scheme(scheme.hasSuffix(".yaml") || scheme.hasSuffix(".yml") ? try ClassScheme.load(yamlFile: scheme) : try BuiltInSchemes.named(scheme))
-            } else if let breaks {
-                rule = .breaks(try parseNumbers(breaks, option: "--breaks"), rightClosed: rightClosed)
-            } else {
-                guard let parsed = BreakMethod(rawValue: method!) else {
-                    throw SoilMapError.invalidArgument("--method \(method!): use one of \(BreakMethod.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                rule = .data(DataBreaks(method: parsed, classes: classes))
-            }
-            let summary = try ClassifyJob.run(ClassifyRequest(input: input, band: band, rule: rule, vietnameseLabels: labels == "vi"),
-                                              to: output, output: writing.outputOptions, engine: writing.engineOptions,
-                                              transaction: transaction)
+            let parameters = ClassifyParameters(input: input, band: band, scheme: scheme,
+                                                breaks: try breaks.map { try parseNumbers($0, option: "--breaks") },
+                                                rightClosed: breaks != nil ? rightClosed : nil, method: method,
+                                                classes: method != nil ? classes : nil, labels: labels, output: output,
+                                                quicklook: quicklook, title: title, format: writing.format,
+                                                creationOptions: writing.creationOptions)
+            let (summary, _) = try ClassifyStep(parameters).run(in: writing.context)
             if !writing.quiet {
                 var lines = ["\(summary.path): \(summary.scheme.title)"]
                 if let description = summary.breaksDescription { lines.append("  breaks from \(description)") }
                 for item in summary.scheme.classes {
                     lines.append("  \(item.value)  \(item.interval.padding(toLength: 24, withPad: " ", startingAt: 0)) \(labels == "vi" ? item.labelVi ?? item.label : item.label)")
                 }
-                Console.error(lines.joined(separator: "\n") + "\n")
+                Console.error(lines.joined(separator: "\n"))
             }
-            if let quicklook {
-                let options = Quicklook.Options(title: title ?? summary.scheme.title,
-                                                subtitle: "\(URL(fileURLWithPath: input).lastPathComponent) · \(summary.scheme.source.prefix(90))")
-                try Quicklook.render(classified: transaction.temporaryPath(of: output) ?? output, to: quicklook, options: options,
-                                     transaction: transaction)
-            }
-            try transaction.commit()
         }
     }
 }
@@ -150,18 +130,10 @@ struct CombineCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let combine: CombineMethod
-            switch (method, table) {
-            case (nil, let table?):
-                if let builtIn = RuleTable.builtIn.first(where: { $0.id == table }) { combine = .table(builtIn) }
-                else { combine = .table(try RuleTable.load(yamlFile: table)) }
-            case ("one-out-all-out"?, nil): combine = .oneOutAllOut
-            case ("worst-of"?, nil): combine = .worstOf
-            case ("count"?, nil): combine = .count(degradedValue: degradedValue)
-            case (let other?, nil): throw SoilMapError.invalidArgument("--method \(other): use one-out-all-out, worst-of or count")
-            default: throw SoilMapError.invalidArgument("give exactly one of --method or --table")
-            }
-            try CombineJob.run(inputs: inputs, method: combine, to: output, output: writing.outputOptions, engine: writing.engineOptions)
+            let parameters = CombineParameters(inputs: inputs, method: method, table: table,
+                                               degradedValue: method == "count" ? degradedValue : nil, output: output,
+                                               format: writing.format, creationOptions: writing.creationOptions)
+            try CombineStep(parameters).run(in: writing.context)
         }
     }
 }

@@ -29,6 +29,13 @@ enum Console {
 
     static func warning(_ text: String) { error("soilmap: warning: \(text)") }
 
+    /// Warnings printed as they come, unless quiet.
+    static func diagnostics(quiet: Bool) -> Diagnostics {
+        guard !quiet else { return Diagnostics() }
+        let print: @Sendable (String) -> Void = { message in warning(message) }
+        return Diagnostics(onWarning: print)
+    }
+
     nonisolated(unsafe) private static var signalSources: [DispatchSourceSignal] = []
 
     /// SIGINT and SIGTERM (Ctrl-C, cron and Slurm time limits) stop the run: temporary files are removed, one

@@ -71,14 +71,19 @@ public enum ZonalWriter {
     /// table never replaces one of `inputs` (the raster, the zones).
     public static func write(_ result: ZonalResult, to path: String, overwrite: Bool, inputs: [String] = [],
                              transaction: OutputTransaction? = nil) throws {
+        try checkFormat(path)
         let lower = path.lowercased()
-        guard [".csv", ".gpkg", ".geojson", ".json"].contains(where: lower.hasSuffix) else {
-            throw SoilMapError.invalidArgument("-o \(path): use .csv, .gpkg or .geojson")
-        }
         try OutputTransaction.within(transaction, overwrite: overwrite, inputs: inputs) { transaction in
             try transaction.write(path) { temporary in
                 if lower.hasSuffix(".csv") { try writeCSV(result, to: temporary) } else { try writeOGR(result, to: temporary, geoPackage: lower.hasSuffix(".gpkg")) }
             }
+        }
+    }
+
+    /// The table formats, by extension.
+    public static func checkFormat(_ path: String) throws {
+        guard [".csv", ".gpkg", ".geojson", ".json"].contains(where: path.lowercased().hasSuffix) else {
+            throw SoilMapError.invalidArgument("-o \(path): use .csv, .gpkg or .geojson")
         }
     }
 
