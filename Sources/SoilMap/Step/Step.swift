@@ -31,6 +31,9 @@ public protocol StepParameters: Codable, Hashable, Sendable {
     func mappingPaths(_ transform: (String) -> String) -> Self
     /// Defaults filled in, everything a run depends on made explicit (what a manifest records).
     func resolved() throws -> Self
+    /// Checks before a run (`soilmap validate`): the parameters, and what can be checked cheaply of the inputs
+    /// that exist (fields of a zones layer, band numbers, overlap).
+    func validate() throws
 }
 
 extension Step {
