@@ -43,8 +43,8 @@ struct ZonalCommand: ParsableCommand {
     @Option(help: "center (cell centre inside), all-touched, or coverage (exact covered fraction).")
     var mode: String = "center"
 
-    @Option(help: "Statistics, comma-separated: count,sum,mean,min,max,std,variance,median,pNN,majority,minority,variety.")
-    var stats: String = "count,sum,mean,min,max,std"
+    @Option(help: "Statistics, comma-separated: count,sum,mean,min,max,std,variance,median,pNN,majority,minority,variety (default: count,sum,mean,min,max,std; for a class map only count, with the class columns).")
+    var stats: String?
 
     @Flag(help: "Class cells, hectares and percent per zone (automatic for a raster with a colour table or category names).")
     var categorical = false
@@ -74,7 +74,7 @@ struct ZonalCommand: ParsableCommand {
         try runReportingErrors {
             let parameters = ZonalParameters(raster: raster, band: band, zones: zones, layer: layer, idField: idField, nameField: nameField,
                                              groupField: groupField, groupNameField: groupNameField, mode: mode,
-                                             stats: stats.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                                             stats: stats.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } },
                                              categorical: categorical ? true : nil, mask: mask,
                                              maskValues: try maskValues.map { try parseNumbers($0, option: "--mask-values") },
                                              target: target, output: output)

@@ -88,7 +88,7 @@ public struct ZonalParameters: StepParameters {
                                    zones: ZoneSource(path: zones, layer: layer, idField: idField, nameField: nameField,
                                                      groupField: groupField, groupNameField: groupNameField),
                                    mode: zonalMode, categorical: categorical, mask: maskSpec, target: try target.map(ZonalTarget.init(parsing:)))
-        if let stats { request.statistics = stats }
+        request.statistics = stats
         return request
     }
 }
