@@ -7,13 +7,18 @@ import SoilMap
 enum Console {
     /// Writes to stderr with write(2), ignoring failures: a closed or full stderr (`2>/dev/full`, a full log disk)
     /// must never crash a run that already wrote its outputs (FileHandle.write raises an uncatchable exception).
-    static func error(_ text: String) {
+    static func error(_ text: String) { writeLine(text, to: STDERR_FILENO) }
+
+    /// A line on stdout, written at once (JSON logs read by another program as they come).
+    static func output(_ text: String) { writeLine(text, to: STDOUT_FILENO) }
+
+    private static func writeLine(_ text: String, to descriptor: Int32) {
         var bytes = Array(text.utf8)
         if bytes.last != UInt8(ascii: "\n") { bytes.append(UInt8(ascii: "\n")) }
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = write(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 && errno == EINTR { continue }
                 guard written > 0 else { return }
                 offset += written

@@ -9,13 +9,15 @@ struct SoilMapCommand: ParsableCommand {
         commandName: "soilmap",
         abstract: "Soil-health maps and per-commune statistics from satellite imagery and soil surveys.",
         version: SoilMapVersion.string,
-        subcommands: [InfoCommand.self, IndicesCommand.self, IndexCommand.self, SchemesCommand.self, ClassifyCommand.self, CombineCommand.self, ZonalCommand.self]
+        subcommands: [InfoCommand.self, IndicesCommand.self, IndexCommand.self, SchemesCommand.self, ClassifyCommand.self, CombineCommand.self, ZonalCommand.self,
+                      ValidateCommand.self, RunCommand.self, VerifyCommand.self]
     )
 
     /// Exit statuses, documented in the README.
     enum Status {
         static let failure: Int32 = 1
         static let usage: Int32 = 2
+        static let invalidPipeline: Int32 = 3
     }
 
     /// Parses and runs one command. A usage error is one line (the option and what is wrong, and where to read

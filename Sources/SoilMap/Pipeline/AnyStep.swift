@@ -9,7 +9,7 @@ public struct AnyStep: Sendable {
     /// The parameters as given (after substitution), and resolved (defaults filled: what the manifest records).
     public let parameters: JSONValue
     private let runBody: @Sendable (RunContext, OutputTransaction) throws -> Void
-    private let resolveBody: @Sendable () throws -> JSONValue
+    private let resolveBody: @Sendable (@escaping @Sendable (String) -> String) throws -> JSONValue
     private let validateBody: @Sendable () throws -> Void
     private let mapBody: @Sendable (@escaping @Sendable (String) -> String) -> AnyStep
 
@@ -19,7 +19,7 @@ public struct AnyStep: Sendable {
         outputPaths = step.parameters.outputPaths
         parameters = (try? JSONValue(encoding: step.parameters)) ?? .null
         runBody = { context, transaction in _ = try step.run(in: context, transaction: transaction) }
-        resolveBody = { try JSONValue(encoding: try step.parameters.resolved()) }
+        resolveBody = { transform in try JSONValue(encoding: try step.parameters.resolved().mappingPaths(transform)) }
         validateBody = { try step.parameters.validate() }
         mapBody = { transform in AnyStep(S(step.parameters.mappingPaths(transform))) }
     }
@@ -27,7 +27,12 @@ public struct AnyStep: Sendable {
     public func run(in context: RunContext, transaction: OutputTransaction) throws { try runBody(context, transaction) }
 
     /// Parameters with defaults filled in; throws what the step would throw for bad parameters.
-    public func resolvedParameters() throws -> JSONValue { try resolveBody() }
+    public func resolvedParameters() throws -> JSONValue { try resolveBody { $0 } }
+
+    /// Resolved parameters with their paths written another way (relative to the run directory, for manifests).
+    public func resolvedParameters(mappingPaths transform: @escaping @Sendable (String) -> String) throws -> JSONValue {
+        try resolveBody(transform)
+    }
 
     /// Checks that need the inputs (fields of a zones layer, band numbers), for those inputs that exist.
     public func validate() throws { try validateBody() }

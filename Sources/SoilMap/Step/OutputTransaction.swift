@@ -124,8 +124,14 @@ public final class OutputTransaction {
                 } else {
                     file.size = FileIdentity(path: item.temporary)?.size ?? 0
                 }
+                let sidecar = item.temporary + ".aux.xml"
+                let sidecarDigest = hashesOutputs && FileManager.default.fileExists(atPath: sidecar) ? try SHA256.file(atPath: sidecar) : nil
                 try Self.place(item, overwrite: overwrite)
                 written.append(file)
+                // GDAL's sidecar (category names, statistics) is part of the map: listed, and hashed, with it.
+                if let sidecarDigest {
+                    written.append(WrittenFile(path: item.target + ".aux.xml", size: sidecarDigest.size, sha256: sidecarDigest.sha256))
+                }
             }
             let folders = Set(staged.map { ($0.target as NSString).deletingLastPathComponent })
             for folder in folders { Self.flushFolder(folder) }

@@ -115,6 +115,14 @@ public enum ZonalWriter {
     /// tables, and for a categorical raster a `classes` table (code, label, colour). GeoJSON: one collection of
     /// every row, with the classes as a `classes` member of the collection.
     static func writeOGR(_ result: ZonalResult, to path: String, geoPackage: Bool) throws {
+        // A GeoPackage records when it was written (gpkg_contents.last_change): a fixed date keeps the same table
+        // byte-identical between runs, which `soilmap verify` relies on. The run's date is in its manifest.
+        try ConfigOptions.with(["OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"]) {
+            try writeOGRTables(result, to: path, geoPackage: geoPackage)
+        }
+    }
+
+    private static func writeOGRTables(_ result: ZonalResult, to path: String, geoPackage: Bool) throws {
         let (columns, rows) = table(result)
         let dataset = try Driver(geoPackage ? "GPKG" : "GeoJSON").createVector(path: path)
         let crs = result.zoneCRSWKT.isEmpty ? nil : try SpatialReference(wkt: result.zoneCRSWKT)
