@@ -61,7 +61,9 @@ public enum ClassifyJob {
         let plan = try InputPlan.make(sources: [BandSource(role: "value", path: request.input, band: request.band)], mask: nil,
                                       scale: nil, offset: nil)
         var metadata = scheme.metadata
-        metadata["CLASS_SOURCE_RASTER"] = request.input
+        // The file's name, not its path: a map must not depend on the folder it was computed in (verify recomputes
+        // elsewhere; a run and the same commands must give the same bytes).
+        metadata["CLASS_SOURCE_RASTER"] = (request.input as NSString).lastPathComponent
         metadata["CLASS_SOURCE_BAND"] = String(request.band)
         metadata["SOILMAP_VERSION"] = SoilMapVersion.string
         if let description { metadata["CLASS_BREAKS_METHOD"] = description }

@@ -71,6 +71,12 @@ public struct ClassifyParameters: StepParameters {
         return copy
     }
 
+    /// The rule, and the band to classify exists.
+    public func validate() throws {
+        _ = try resolved()
+        _ = try InputPlan.make(sources: [BandSource(role: "value", path: input, band: band ?? 1)], mask: nil, scale: nil, offset: nil)
+    }
+
     /// The classification rule: exactly one of a scheme (built-in name or YAML file), breaks, or a method.
     public func rule() throws -> ClassificationRule {
         let given = [scheme != nil, breaks != nil, method != nil].filter { $0 }.count
@@ -83,6 +89,7 @@ public struct ClassifyParameters: StepParameters {
         guard let parsed = BreakMethod(rawValue: method!) else {
             throw SoilMapError.invalidArgument("--method \(method!): use one of \(BreakMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard (2...254).contains(classes ?? 5) else { throw SoilMapError.invalidArgument("--classes must be between 2 and 254") }
         return .data(DataBreaks(method: parsed, classes: classes ?? 5))
     }
 

@@ -56,7 +56,7 @@ public enum CombineJob {
         let noData = scheme?.noData ?? Int(inputNoData ?? 0)
         var metadata = scheme?.metadata ?? [:]
         metadata["COMBINE_METHOD"] = describe(method)
-        metadata["COMBINE_INPUTS"] = inputs.joined(separator: ";")
+        metadata["COMBINE_INPUTS"] = inputs.map { ($0 as NSString).lastPathComponent }.joined(separator: ";")
         metadata["SOILMAP_VERSION"] = SoilMapVersion.string
         let legendColours = scheme?.colorTable ?? colours
         let legendNames = scheme?.categoryNames() ?? names

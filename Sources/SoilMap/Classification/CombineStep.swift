@@ -51,6 +51,13 @@ public struct CombineParameters: StepParameters {
         return copy
     }
 
+    /// The method, and maps that can be aligned with each other.
+    public func validate() throws {
+        _ = try resolved()
+        _ = try InputPlan.make(sources: inputs.enumerated().map { BandSource(role: "map\($0.offset + 1)", path: $0.element) },
+                               mask: nil, scale: 1, offset: 0)
+    }
+
     /// Exactly one of a method or a rule table (built in by name, else a YAML file).
     public func combineMethod() throws -> CombineMethod {
         switch (method, table) {

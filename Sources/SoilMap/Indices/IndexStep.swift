@@ -101,6 +101,13 @@ public struct IndexParameters: StepParameters {
         return copy
     }
 
+    /// Band numbers exist, bands on other grids overlap the reference grid and can be aligned to it.
+    public func validate() throws {
+        let request = try resolved().request()
+        _ = try InputPlan.make(sources: request.sources, mask: request.mask, scale: request.scale, offset: request.offset,
+                               noData: request.inputNoData, resampling: request.resampling)
+    }
+
     /// The engine request these parameters mean: catalogue entries looked up, bands parsed, the sensor's stack
     /// layout, scale, offset, fill value and default mask rule applied.
     public func request() throws -> IndexRequest {

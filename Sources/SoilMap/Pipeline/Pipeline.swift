@@ -290,14 +290,17 @@ struct PipelineParser {
         let produced = Set(entries.flatMap(\.step.outputPaths))
         for entry in entries {
             let (line, column) = (entry.line, entry.column)
+            var unusable = false
             for input in entry.step.inputPaths where !produced.contains(input) {
-                if let writer = writers[input] { _ = writer; continue }
                 if !FileManager.default.fileExists(atPath: input) {
                     problem("step '\(entry.name)': \(input): no such file", line: line, column: column)
+                    unusable = true
                 } else if let damage = InputCheck.damage(of: input) {
                     problem("step '\(entry.name)': \(input): \(damage)", line: line, column: column)
+                    unusable = true
                 }
             }
+            if unusable { continue }
             for output in entry.step.outputPaths where entry.step.inputPaths.contains(output) {
                 problem("step '\(entry.name)': \(output) is both an input and an output", line: line, column: column)
             }

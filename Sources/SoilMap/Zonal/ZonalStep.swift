@@ -1,4 +1,5 @@
 import Foundation
+import GDAL
 
 /// `soilmap zonal` and the pipeline's `zonal` step.
 public struct ZonalParameters: StepParameters {
@@ -72,6 +73,22 @@ public struct ZonalParameters: StepParameters {
         copy.mode = request.mode.rawValue
         copy.stats = request.statistics
         return copy
+    }
+
+    /// The fields exist in the zones layer, and the zones overlap the raster.
+    public func validate() throws {
+        let request = try self.request()
+        try ZonalWriter.checkFormat(output)
+        let layer = try request.zones.openLayer()
+        for field in [idField, nameField, groupField, groupNameField].compactMap({ $0 }) { _ = try layer.fieldIndex(field) }
+        let dataset = try Dataset.open(raster, kind: .raster)
+        _ = try dataset.band(request.band)
+        guard let bounds = dataset.bounds, let extent = layer.extent, let rasterCRS = dataset.spatialReference,
+              let zonesCRS = layer.spatialReference else { return }
+        let zonesInRaster = try CoordinateTransformation(from: zonesCRS, to: rasterCRS).transform(extent)
+        guard zonesInRaster.intersects(bounds) else {
+            throw SoilMapError.invalidInput(path: zones, "does not overlap the raster \(raster): no zone can get a value")
+        }
     }
 
     public func request() throws -> ZonalRequest {
