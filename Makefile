@@ -1,7 +1,7 @@
 # soilmap: `make demo` and `make test` set up a fresh Debian machine (GDAL, PROJ) and run.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libgdal-dev libproj-dev gdal-bin libtiff-dev libdeflate-dev libzstd-dev python3-gdal python3-numpy python3-venv libcairo2-dev fonts-dejavu-core
+APT_PACKAGES := libgdal-dev libproj-dev gdal-bin libtiff-dev libdeflate-dev libzstd-dev libssl-dev python3-gdal python3-numpy python3-venv libcairo2-dev fonts-dejavu-core
 # Python peers for cross-checks and benchmarks; Debian's GDAL bindings need numpy 1.24 (Debian's own).
 VENV ?= /opt/soilmap-venv
 VENV_PACKAGES := numpy==1.24.2 spyndex rasterstats exactextract jenkspy
@@ -45,27 +45,23 @@ test: setup venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
 
-# The main job on the real samples: indices -> classes (with a quicklook map) -> statistics per census tract.
+# The main job on the real samples, as a pipeline (pipelines/demo.yaml): indices -> classes (with a quicklook map)
+# -> statistics per census tract and neighbourhood -> report, in the run directory out/demo; then verified.
 demo: build
-	@rm -rf $(DEMO_OUT) && mkdir -p $(DEMO_OUT)
+	@rm -rf $(DEMO_OUT)
 	$(RELEASE_BIN) info samples/olinda/L7_ETMs.tif
-	$(RELEASE_BIN) index NDVI,NDMI,BSI,NDSI,SI3 -i samples/olinda/L7_ETMs.tif --band blue=1 --band green=2 --band red=3 \
-	  --band nir=4 --band swir1=5 --scale 0.01 -q -o $(DEMO_OUT)/olinda_indices.tif
-	$(RELEASE_BIN) classify $(DEMO_OUT)/olinda_indices.tif --band 1 --scheme samples/schemes/ndvi-cover.yaml --labels vi \
-	  -o $(DEMO_OUT)/olinda_ndvi_classes.tif --quicklook $(DEMO_OUT)/olinda_ndvi_classes.png --title "Olinda — NDVI (Landsat 7)"
-	$(RELEASE_BIN) zonal $(DEMO_OUT)/olinda_indices.tif --band 1 --zones samples/olinda/olinda1.shp --id-field CD_GEOCODI \
-	  --name-field NM_BAIR --group-field CD_GEOCODB --group-name-field NM_BAIR --mode coverage --stats count,mean,min,max,std \
-	  -o $(DEMO_OUT)/olinda_ndvi_by_tract.csv -q
-	$(RELEASE_BIN) zonal $(DEMO_OUT)/olinda_ndvi_classes.tif --zones samples/olinda/olinda1.shp --id-field CD_GEOCODI \
-	  --name-field NM_BAIR --group-field CD_GEOCODB --group-name-field NM_BAIR --target '>=3:50%' \
-	  -o $(DEMO_OUT)/olinda_classes_by_tract.gpkg -q
+	$(RELEASE_BIN) validate pipelines/demo.yaml
+	$(RELEASE_BIN) run pipelines/demo.yaml --set out=$(DEMO_OUT) --log-format text
+	$(RELEASE_BIN) run pipelines/demo.yaml --set out=$(DEMO_OUT) --log-format text
+	$(RELEASE_BIN) verify $(DEMO_OUT)
 	@echo
-	@echo "demo: outputs in $(DEMO_OUT)/"
+	@echo "demo: outputs in $(DEMO_OUT)/ (the second run reused every step; verify recomputed each output byte for byte)"
 	@echo "  olinda_indices.tif            NDVI, NDMI, BSI, NDSI, SI3 (Float32, one band each)"
 	@echo "  olinda_ndvi_classes.tif       NDVI classes with colour table and Vietnamese category names (open in QGIS)"
 	@echo "  olinda_ndvi_classes.png       the quicklook map: classes, legend, title, scale bar"
 	@echo "  olinda_ndvi_by_tract.csv      NDVI statistics per census tract (coverage-weighted), per neighbourhood, and total"
 	@echo "  olinda_classes_by_tract.gpkg  hectares and shares of each class per tract, with geometry (choropleth-ready)"
+	@echo "  manifest.json, run.log        inputs and outputs with SHA-256, parameters, versions, timings; the run's log"
 
 # Times soilmap beside the tools users would otherwise run (gdal_calc.py, OTB, numpy, gdal_translate floors,
 # exactextract, rasterstats), medians of BENCH_REPEAT runs, ratios and peak memory; tables in bench/results/.

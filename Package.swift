@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "GDAL", targets: ["GDAL"]),
         .library(name: "SoilMap", targets: ["SoilMap"]),
+        .library(name: "Digest", targets: ["Digest"]),
         .executable(name: "soilmap", targets: ["soilmap"]),
     ],
     dependencies: [
@@ -32,8 +33,15 @@ let package = Package(
             pkgConfig: "libtiff-4",
             providers: [.apt(["libtiff-dev", "libdeflate-dev", "libzstd-dev"])]
         ),
+        .systemLibrary(
+            name: "CCrypto",
+            path: "Sources/CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(name: "GDAL", dependencies: ["CGDAL"]),
-        .target(name: "SoilMap", dependencies: ["GDAL", "CCairo", "CTIFF", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Digest", dependencies: ["CCrypto"]),
+        .target(name: "SoilMap", dependencies: ["GDAL", "Digest", "CCairo", "CTIFF", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "soilmap",
             dependencies: [

@@ -75,6 +75,17 @@ public final class Geometry {
 
     public var isEmpty: Bool { OGR_G_IsEmpty(handle) != 0 }
 
+    /// 0 for points, 1 for lines, 2 for areas; a collection has the highest dimension of its parts.
+    public var dimension: Int { Int(OGR_G_GetDimension(handle)) }
+
+    /// A 2D MultiPolygon copy (a Polygon becomes a MultiPolygon of one part; curves are linearized), for
+    /// writing to a layer of that type. A geometry that cannot be converted comes back as it is, in 2D.
+    public func multiPolygon2D() -> Geometry {
+        let copy = OGR_G_Clone(handle)
+        OGR_G_FlattenTo2D(copy)
+        return Geometry(owning: OGR_G_ForceTo(copy, wkbMultiPolygon, nil))
+    }
+
     /// OGC validity (GEOS): no self-intersection, closed rings, ...
     public var isValid: Bool {
         let valid = OGR_G_IsValid(handle) != 0

@@ -73,6 +73,20 @@ public struct Layer {
         String(cString: OGRGeometryTypeToName(OGR_L_GetGeomType(handle)))
     }
 
+    /// The dimension of the layer's declared geometry type: 0 points, 1 lines, 2 areas; nil when the layer
+    /// declares no single kind (Unknown, GeometryCollection) or no geometry at all (see `hasGeometry`).
+    public var geometryDimension: Int? {
+        switch OGR_GT_Flatten(OGR_L_GetGeomType(handle)) {
+        case wkbPoint, wkbMultiPoint: return 0
+        case wkbLineString, wkbMultiLineString, wkbCircularString, wkbCompoundCurve, wkbMultiCurve: return 1
+        case wkbPolygon, wkbMultiPolygon, wkbCurvePolygon, wkbMultiSurface, wkbPolyhedralSurface, wkbTIN, wkbTriangle: return 2
+        default: return nil
+        }
+    }
+
+    /// False for a table without a geometry column.
+    public var hasGeometry: Bool { OGR_L_GetGeomType(handle) != wkbNone }
+
     public var spatialReference: SpatialReference? {
         OGR_L_GetSpatialRef(handle).map { SpatialReference(cloning: $0) }
     }
@@ -147,10 +161,12 @@ public struct Layer {
         try checkOGR("OGR_L_CreateFeature", path: path) { OGR_L_CreateFeature(handle, feature) }
     }
 
-    /// Adds a feature with values in field order; faster than by name for many rows.
-    public func addFeature(values: [FieldValue], geometry: Geometry? = nil) throws {
+    /// Adds a feature with values in field order; faster than by name for many rows. `fid`: the feature id to
+    /// give it, where the format lets the writer choose (GeoPackage); nil lets the driver number it.
+    public func addFeature(values: [FieldValue], geometry: Geometry? = nil, fid: Int64? = nil) throws {
         let feature = OGR_F_Create(OGR_L_GetLayerDefn(handle))!
         defer { OGR_F_Destroy(feature) }
+        if let fid { _ = OGR_F_SetFID(feature, GIntBig(fid)) }
         for (index, value) in values.enumerated() { Feature.set(value, at: Int32(index), on: feature) }
         if let geometry {
             try checkOGR("OGR_F_SetGeometry", path: path) { OGR_F_SetGeometry(feature, geometry.handle) }

@@ -1,4 +1,6 @@
 /// soilmap's own version, written into manifests and `soilmap --version`.
 public enum SoilMapVersion {
-    public static let string = "0.1.0"
+    public static let string = "0.2.0-dev"
+    /// The git commit of the build, when the build was told (`make build` passes it); nil otherwise.
+    public static let commit: String? = nil
 }

@@ -53,38 +53,20 @@ struct ClassifyCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            if let quicklook, FileManager.default.fileExists(atPath: quicklook), !writing.overwrite {
-                throw SoilMapError.outputExists(quicklook)
-            }
-            let rules = [scheme != nil, breaks != nil, method != nil].filter { $0 }.count
-            guard rules == 1 else { throw SoilMapError.invalidArgument("give exactly one of --scheme, --breaks or --method") }
-            guard labels == "en" || labels == "vi" else { throw SoilMapError.invalidArgument("--labels \(labels): use en or vi") }
-            let rule: ClassificationRule
-            if let scheme {
-                rule = .scheme(scheme.hasSuffix(".yaml") || scheme.hasSuffix(".yml") ? try ClassScheme.load(yamlFile: scheme) : try BuiltInSchemes.named(scheme))
-            } else if let breaks {
-                rule = .breaks(try parseNumbers(breaks, option: "--breaks"), rightClosed: rightClosed)
-            } else {
-                guard let parsed = BreakMethod(rawValue: method!) else {
-                    throw SoilMapError.invalidArgument("--method \(method!): use one of \(BreakMethod.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                rule = .data(DataBreaks(method: parsed, classes: classes))
-            }
-            let summary = try ClassifyJob.run(ClassifyRequest(input: input, band: band, rule: rule, vietnameseLabels: labels == "vi"),
-                                              to: output, output: writing.outputOptions, engine: writing.engineOptions)
-            printWarnings(summary.warnings, quiet: writing.quiet)
+            let parameters = ClassifyParameters(input: input, band: band, scheme: scheme,
+                                                breaks: try breaks.map { try parseNumbers($0, option: "--breaks") },
+                                                rightClosed: breaks != nil ? rightClosed : nil, method: method,
+                                                classes: method != nil ? classes : nil, labels: labels, output: output,
+                                                quicklook: quicklook, title: title, format: writing.format,
+                                                creationOptions: writing.creationOptions)
+            let (summary, _) = try ClassifyStep(parameters).run(in: writing.context)
             if !writing.quiet {
                 var lines = ["\(summary.path): \(summary.scheme.title)"]
                 if let description = summary.breaksDescription { lines.append("  breaks from \(description)") }
                 for item in summary.scheme.classes {
                     lines.append("  \(item.value)  \(item.interval.padding(toLength: 24, withPad: " ", startingAt: 0)) \(labels == "vi" ? item.labelVi ?? item.label : item.label)")
                 }
-                FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-            }
-            if let quicklook {
-                let options = Quicklook.Options(title: title ?? summary.scheme.title,
-                                                subtitle: "\(URL(fileURLWithPath: input).lastPathComponent) · \(summary.scheme.source.prefix(90))")
-                try Quicklook.render(classified: output, to: quicklook, options: options)
+                Console.error(lines.joined(separator: "\n"))
             }
         }
     }
@@ -152,23 +134,10 @@ struct CombineCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let combine: CombineMethod
-            switch (method, table) {
-            case (nil, let table?):
-                if let builtIn = RuleTable.builtIn.first(where: { $0.id == table }) { combine = .table(builtIn) }
-                else { combine = .table(try RuleTable.load(yamlFile: table)) }
-            case ("one-out-all-out"?, nil): combine = .oneOutAllOut
-            case ("worst-of"?, nil): combine = .worstOf
-            case ("count"?, nil): combine = .count(degradedValue: degradedValue)
-            case (let other?, nil): throw SoilMapError.invalidArgument("--method \(other): use one-out-all-out, worst-of or count")
-            default: throw SoilMapError.invalidArgument("give exactly one of --method or --table")
-            }
-            guard let codes = CombineInputCodes(rawValue: inputCodes) else {
-                throw SoilMapError.invalidArgument("--input-codes \(inputCodes): use \(CombineInputCodes.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            let summary = try CombineJob.run(inputs: inputs, method: combine, inputCodes: codes, to: output, output: writing.outputOptions,
-                                             engine: writing.engineOptions)
-            printWarnings(summary.warnings, quiet: writing.quiet)
+            let parameters = CombineParameters(inputs: inputs, method: method, table: table,
+                                               degradedValue: method == "count" ? degradedValue : nil, inputCodes: inputCodes,
+                                               output: output, format: writing.format, creationOptions: writing.creationOptions)
+            try CombineStep(parameters).run(in: writing.context)
         }
     }
 }

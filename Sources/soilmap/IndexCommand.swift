@@ -63,27 +63,15 @@ struct IndexCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            var outputs = try (ids ?? "").split(separator: ",").map { try IndexOutput.catalogue(String($0).trimmingCharacters(in: .whitespaces)) }
-            outputs += try expressions.map(IndexOutput.expression)
-            var request = IndexRequest(outputs: outputs, sources: try bands.map { try BandSource.parse($0, stack: stack) },
-                                       parameters: try parseParameters(parameters), noData: nodata, resampling: resampling)
-            request.scale = scale
-            request.offset = offset
-            let preset = try sensor.map(SensorPreset.named)
-            if let preset { request.apply(sensor: preset, stack: stack) }
-            if let mask {
-                let source = try BandSource.parse("mask=\(mask)", stack: nil)
-                let rule: MaskSource.Rule
-                if let maskValues { rule = .values(try parseNumbers(maskValues, option: "--mask-values")) }
-                else if let maskBits { rule = .bits(try parseNumbers(maskBits, option: "--mask-bits").map { Int($0) }) }
-                else if let preset { rule = preset.mask }
-                else { throw SoilMapError.invalidArgument("--mask needs --mask-values or --mask-bits (or a --sensor that knows its mask)") }
-                request.mask = MaskSource(path: source.path, band: source.band, rule: rule)
-            }
-            let summary = try IndexJob.run(request, to: output, output: writing.outputOptions, engine: writing.engineOptions)
-            printWarnings(summary.warnings, quiet: writing.quiet)
+            let parameters = IndexParameters(
+                indices: (ids ?? "").split(separator: ",").map(String.init), expressions: expressions, stack: stack, bands: bands,
+                sensor: sensor, scale: scale, offset: offset, constants: try parseParameters(parameters), mask: mask,
+                maskValues: try maskValues.map { try parseNumbers($0, option: "--mask-values") },
+                maskBits: try maskBits.map { try parseNumbers($0, option: "--mask-bits").map { Int($0) } },
+                nodata: nodata, resampling: resampling, output: output, format: writing.format, creationOptions: writing.creationOptions)
+            let (summary, _) = try IndexStep(parameters).run(in: writing.context)
             if !writing.quiet {
-                FileHandle.standardError.write(Data("\(summary.path): \(summary.bandDescriptions.joined(separator: ", ")), \(summary.width) x \(summary.height)\n".utf8))
+                Console.error("\(summary.path): \(summary.bandDescriptions.joined(separator: ", ")), \(summary.width) x \(summary.height)")
             }
         }
     }
@@ -110,20 +98,10 @@ struct RasterWritingOptions: ParsableArguments {
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "No progress bar or summary.")
     var quiet = false
 
-    var outputOptions: RasterOutputOptions {
-        get throws {
-            guard let parsed = RasterOutputOptions.Format.allCases.first(where: { $0.rawValue.lowercased() == format.lowercased() }) else {
-                throw SoilMapError.invalidArgument("--format \(format): use GTiff or COG")
-            }
-            for option in creationOptions where !option.contains("=") {
-                throw SoilMapError.invalidArgument("--co \(option): expected KEY=VALUE")
-            }
-            return RasterOutputOptions(format: parsed, creationOptions: creationOptions, overwrite: overwrite)
-        }
-    }
-
-    var engineOptions: EngineOptions {
-        EngineOptions(threads: threads, tileSize: tileSize, progress: quiet ? nil : ProgressBar.makeIfTerminal())
+    /// The context a command's step runs in: warnings printed as they come unless -q.
+    var context: RunContext {
+        RunContext(threads: threads, tileSize: tileSize, overwrite: overwrite, progress: quiet ? nil : ProgressBar.makeIfTerminal(),
+                   diagnostics: Console.diagnostics(quiet: quiet))
     }
 }
 
@@ -156,7 +134,7 @@ enum ProgressBar {
             let width = 40, filled = Int(fraction * Double(width))
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             let line = "\r[\(bar)] \(Int(fraction * 100))%" + (fraction >= 1 ? "\n" : "")
-            FileHandle.standardError.write(Data(line.utf8))
+            Console.errorFragment(line)
         }
     }
 }

@@ -9,8 +9,47 @@ struct SoilMapCommand: ParsableCommand {
         commandName: "soilmap",
         abstract: "Soil-health maps and per-commune statistics from satellite imagery and soil surveys.",
         version: SoilMapVersion.string,
-        subcommands: [InfoCommand.self, IndicesCommand.self, IndexCommand.self, SchemesCommand.self, ClassifyCommand.self, CombineCommand.self, ZonalCommand.self]
+        subcommands: [InfoCommand.self, IndicesCommand.self, IndexCommand.self, SchemesCommand.self, ClassifyCommand.self, CombineCommand.self, ZonalCommand.self,
+                      ValidateCommand.self, RunCommand.self, VerifyCommand.self]
     )
+
+    /// Exit statuses, documented in the README.
+    enum Status {
+        static let failure: Int32 = 1
+        static let usage: Int32 = 2
+        static let invalidPipeline: Int32 = 3
+    }
+
+    /// Parses and runs one command. A usage error is one line (the option and what is wrong, and where to read
+    /// more), exit status 2; help and --version print as usual.
+    static func main() {
+        Console.installSignalHandlers()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Glibc.exit(0)
+            }
+            let words = arguments.prefix { !$0.hasPrefix("-") }.prefix(1)
+            let help = words.isEmpty ? "soilmap --help" : "soilmap \(words[0]) --help"
+            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            Console.error("soilmap: \(message) (see \(help))")
+            Glibc.exit(Status.usage)
+        }
+        do {
+            try command.run()
+            Glibc.exit(0)
+        } catch let error as ExitCode {
+            Glibc.exit(error.rawValue)
+        } catch {
+            Console.error("soilmap: \(error)")
+            Glibc.exit(Status.failure)
+        }
+    }
 }
 
 /// Runs a command body; a failure becomes one line on stderr naming the file and the problem, and exit status 1.
@@ -22,15 +61,9 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     } catch let error as CleanExit {
         throw error
     } catch {
-        FileHandle.standardError.write(Data("soilmap: \(error)\n".utf8))
-        throw ExitCode(1)
+        Console.error("soilmap: \(error)\n")
+        throw ExitCode(SoilMapCommand.Status.failure)
     }
-}
-
-/// Prints a run's warnings on stderr, one line each, unless the user asked for quiet.
-func printWarnings(_ warnings: [String], quiet: Bool) {
-    guard !quiet else { return }
-    for warning in warnings { FileHandle.standardError.write(Data("soilmap: warning: \(warning)\n".utf8)) }
 }
 
 /// Prints a value as stable JSON: sorted keys, indented, slashes unescaped.

@@ -43,8 +43,8 @@ struct ZonalCommand: ParsableCommand {
     @Option(help: "center (cell centre inside), all-touched, or coverage (exact covered fraction).")
     var mode: String = "center"
 
-    @Option(help: "Statistics, comma-separated: count,sum,mean,min,max,std,variance,median,pNN,majority,minority,variety.")
-    var stats: String = "count,sum,mean,min,max,std"
+    @Option(help: "Statistics, comma-separated: count,sum,mean,min,max,std,variance,median,pNN,majority,minority,variety (default: count,sum,mean,min,max,std; for a class map only count, with the class columns).")
+    var stats: String?
 
     @Flag(help: "Class cells, hectares and percent per zone (automatic for a raster with a colour table or category names).")
     var categorical = false
@@ -72,27 +72,19 @@ struct ZonalCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard let zonalMode = ZonalMode(rawValue: mode) else {
-                throw SoilMapError.invalidArgument("--mode \(mode): use center, all-touched or coverage")
-            }
-            if FileManager.default.fileExists(atPath: output), !overwrite { throw SoilMapError.outputExists(output) }
-            var maskSpec: (path: String, band: Int, keep: [Double])?
-            if let mask {
-                guard let maskValues else { throw SoilMapError.invalidArgument("--mask needs --mask-values (the values to keep)") }
-                let source = try BandSource.parse("mask=\(mask)", stack: nil)
-                maskSpec = (source.path, source.band, try parseNumbers(maskValues, option: "--mask-values"))
-            }
-            let request = ZonalRequest(raster: raster, band: band,
-                                       zones: ZoneSource(path: zones, layer: layer, idField: idField, nameField: nameField,
-                                                         groupField: groupField, groupNameField: groupNameField),
-                                       mode: zonalMode, statistics: stats.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                                       categorical: categorical ? true : nil, mask: maskSpec, target: try target.map(ZonalTarget.init(parsing:)))
-            let result = try ZonalJob.run(request, engine: EngineOptions(threads: threads, progress: quiet ? nil : ProgressBar.makeIfTerminal()))
-            try ZonalWriter.write(result, to: output, overwrite: overwrite)
+            let parameters = ZonalParameters(raster: raster, band: band, zones: zones, layer: layer, idField: idField, nameField: nameField,
+                                             groupField: groupField, groupNameField: groupNameField, mode: mode,
+                                             stats: stats.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } },
+                                             categorical: categorical ? true : nil, mask: mask,
+                                             maskValues: try maskValues.map { try parseNumbers($0, option: "--mask-values") },
+                                             target: target, output: output)
+            let context = RunContext(threads: threads, overwrite: overwrite, progress: quiet ? nil : ProgressBar.makeIfTerminal(),
+                                     diagnostics: Diagnostics())
+            let (result, _) = try ZonalStep(parameters).run(in: context)
             if !quiet {
-                for warning in result.warnings { FileHandle.standardError.write(Data("soilmap: warning: \(warning)\n".utf8)) }
+                for warning in result.warnings { Console.warning(warning) }
                 let zoneRows = result.rows.filter { $0.level == .zone }.count, groupRows = result.rows.filter { $0.level == .group }.count
-                FileHandle.standardError.write(Data("\(output): \(zoneRows) zones\(groupRows > 0 ? ", \(groupRows) groups" : ""), 1 total (\(zonalMode.rawValue))\n".utf8))
+                Console.error("\(output): \(zoneRows) zones\(groupRows > 0 ? ", \(groupRows) groups" : ""), 1 total (\(result.mode.rawValue))")
             }
         }
     }

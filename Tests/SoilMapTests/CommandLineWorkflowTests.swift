@@ -18,8 +18,9 @@ import GDAL
         #expect(zonal.status == 0, "\(zonal.stderr)")
         let lines = try String(contentsOfFile: stats, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 1 + 470 + 1)
-        #expect(lines[0].hasPrefix("level,zone_id,zone_name,group_id,group_name,fid,repaired,zones,cells,count,sum,mean,min,max,std,area_ha"))
-        #expect(lines[0].hasSuffix("target_pct,target_met"))
+        // A class map: count and area, then cells, hectares and percent per class code; no mean of codes.
+        #expect(lines[0] == "level,zone_id,zone_name,group_id,group_name,source_fid,repaired,zones,cells,count,area_ha,"
+            + (1...4).map { "class_\($0)_cells,class_\($0)_ha,class_\($0)_pct," }.joined() + "target_pct,target_met")
         #expect(lines.contains { $0.contains("Alto da Nação") })
         // Again without --overwrite: refused, file untouched.
         let before = try Data(contentsOf: URL(fileURLWithPath: stats))
@@ -46,6 +47,11 @@ import GDAL
         (["zonal", "R", "--zones", "Z", "--id-field", "CODE", "-o", "O.csv"], "layer 'olinda1' has no field 'CODE' (fields: ID, CD_GEOCODI, TIPO, CD_GEOCODB, NM_BAIR, V014)"),
         (["zonal", "R", "--zones", "Z", "--id-field", "ID", "--mode", "exact", "-o", "O.csv"], "--mode exact: use center, all-touched or coverage"),
         (["zonal", "R", "--zones", "Z", "--id-field", "ID", "-o", "O.xlsx"], "-o O.xlsx: use .csv, .gpkg or .geojson"),
+        (["zonal", "R", "--zones", "Z", "--id-field", "ID", "--stats", "mean,mean", "-o", "O.gpkg"], "--stats mean,mean: duplicate statistic 'mean'"),
+        (["zonal", "R", "--zones", "Z", "--id-field", "ID", "--stats", "mean,", "-o", "O.csv"], "--stats mean,: an empty statistic (a stray comma?)"),
+        (["zonal", "R", "--zones", "Z", "--id-field", "ID", "--target", ">=2:150%", "-o", "O.csv"], "--target >=2:150%: the percentage must be between 0 and 100 %"),
+        (["zonal", "R", "--zones", "Z", "--id-field", "ID", "--target", "3,4:-5%", "-o", "O.csv"], "--target 3,4:-5%: the percentage must be between 0 and 100 %"),
+        (["zonal", "R", "--zones", "Z", "--id-field", "ID", "--target", "3,x:5%", "-o", "O.csv"], "--target 3,x:5%: '3,x' is not a list of class codes such as 3,4"),
         (["classify", "R", "--scheme", "nope", "-o", "O.tif"], "unknown scheme 'nope'"),
         (["classify", "R", "--breaks", "1,0", "-o", "O.tif"], "breaks must increase strictly: 1,0"),
         (["combine", "R", "R", "--method", "best-of", "-o", "O.tif"], "--method best-of: use one-out-all-out, worst-of or count"),

@@ -69,10 +69,5 @@ import SoilMap
 
 /// Runs the soilmap executable built beside the test bundle.
 func runSoilmap(_ arguments: [String]) throws -> ProcessResult {
-    let executable = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("soilmap")
-    let candidates = [executable, Repository.root.appendingPathComponent(".build/debug/soilmap")]
-    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: executable.path])
-    }
-    return try run(found.path, arguments)
+    try run(try soilmapExecutable(), arguments)
 }

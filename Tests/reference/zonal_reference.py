@@ -8,7 +8,8 @@ with GDAL) and exactextract (exact coverage fractions).
 MODE is center, all-touched or coverage. The zones are first reprojected to the raster's CRS with OGR
 (rasterstats does not reproject). Writes one CSV row per zone, in layer order: id, then the statistics
 (rasterstats' names mapped to soilmap's: std = population standard deviation; exactextract's stdev likewise),
-or with --categorical the cells of every class as class_<value>.
+or with --categorical the cells of every class as class_<value> (in coverage mode, coverage-weighted: exactextract's
+frac x count).
 """
 import argparse
 import csv
@@ -50,14 +51,16 @@ def main():
         from exactextract import exact_extract
         names = {"count": "count", "sum": "sum", "mean": "mean", "min": "min", "max": "max", "std": "stdev",
                  "variance": "variance", "median": "median", "majority": "majority", "minority": "minority", "variety": "variety"}
-        ops = ["unique", "frac"] if args.categorical else [names[s] for s in stats]
+        ops = ["unique", "frac", "count"] if args.categorical else [names[s] for s in stats]
         features = exact_extract(args.raster, zones, ops, include_cols=[args.id_field], output="geojson")
         for feature in features:
             props = feature["properties"]
             if args.categorical:
-                total = props["count"] if "count" in props else None
+                # Covered cells per class: the class's share of the zone's covered valid cells (frac) times their
+                # covered total (count), both weighted by coverage fractions.
                 row = {"id": props[args.id_field]}
-                # weighted cell counts per class: frac x count of the zone
+                for value, fraction in zip(props["unique"], props["frac"]):
+                    row["class_%d" % int(value)] = float(fraction) * props["count"]
                 rows.append(row)
             else:
                 rows.append({"id": props[args.id_field], **{s: props[names[s]] for s in stats}})

@@ -37,7 +37,15 @@ public enum ClassifyJob {
     /// show the legend as they are), the scheme, breaks and source raster in the metadata.
     @discardableResult
     public static func run(_ request: ClassifyRequest, to path: String, output: RasterOutputOptions = RasterOutputOptions(),
-                           engine: EngineOptions = EngineOptions()) throws -> ClassifySummary {
+                           engine: EngineOptions = EngineOptions(), transaction: OutputTransaction? = nil) throws -> ClassifySummary {
+        try OutputTransaction.within(transaction, overwrite: output.overwrite, inputs: [request.input]) { transaction in
+            try write(request, to: path, output: output, engine: engine, transaction: transaction)
+        }
+    }
+
+    private static func write(_ request: ClassifyRequest, to path: String, output: RasterOutputOptions, engine: EngineOptions,
+                              transaction: OutputTransaction) throws -> ClassifySummary {
+        try transaction.check(path)
         var description: String?
         let scheme: ClassScheme
         switch request.rule {
@@ -55,14 +63,16 @@ public enum ClassifyJob {
         let plan = try InputPlan.make(sources: [BandSource(role: "value", path: request.input, band: request.band)], mask: nil,
                                       scale: nil, offset: nil)
         var metadata = scheme.metadata
-        metadata["CLASS_SOURCE_RASTER"] = request.input
+        // The file's name, not its path: a map must not depend on the folder it was computed in (verify recomputes
+        // elsewhere; a run and the same commands must give the same bytes).
+        metadata["CLASS_SOURCE_RASTER"] = (request.input as NSString).lastPathComponent
         metadata["CLASS_SOURCE_BAND"] = String(request.band)
         metadata["SOILMAP_VERSION"] = SoilMapVersion.string
         if let description { metadata["CLASS_BREAKS_METHOD"] = description }
         let names = scheme.categoryNames(vietnamese: request.vietnameseLabels)
         let writerWarnings = try RasterResultWriter.write(
             path: path, plan: plan, bandDescriptions: [scheme.title], noData: Double(scheme.noData), metadata: metadata,
-            output: output, engine: engine, dataType: .byte,
+            output: output, engine: engine, transaction: transaction, dataType: .byte,
             bandSetup: { band, _ in
                 try band.setColorTable(scheme.colorTable)
                 try band.setCategoryNames(names)

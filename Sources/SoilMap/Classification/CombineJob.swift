@@ -37,7 +37,16 @@ public enum CombineJob {
     /// takes the lowest value over schemes whose worst class is the lowest (sdg-15.3.1: degraded), else the highest.
     @discardableResult
     public static func run(inputs paths: [String], method: CombineMethod, inputCodes: CombineInputCodes = .automatic, to path: String,
-                           output: RasterOutputOptions = RasterOutputOptions(), engine: EngineOptions = EngineOptions()) throws -> CombineSummary {
+                           output: RasterOutputOptions = RasterOutputOptions(), engine: EngineOptions = EngineOptions(),
+                           transaction: OutputTransaction? = nil) throws -> CombineSummary {
+        try OutputTransaction.within(transaction, overwrite: output.overwrite, inputs: paths) { transaction in
+            try write(inputs: paths, method: method, inputCodes: inputCodes, to: path, output: output, engine: engine, transaction: transaction)
+        }
+    }
+
+    private static func write(inputs paths: [String], method: CombineMethod, inputCodes: CombineInputCodes, to path: String,
+                              output: RasterOutputOptions, engine: EngineOptions, transaction: OutputTransaction) throws -> CombineSummary {
+        try transaction.check(path)
         guard paths.count >= 2 else { throw SoilMapError.invalidArgument("combine needs at least two classified maps") }
         if case .table(let table) = method, table.inputs.count != paths.count {
             throw SoilMapError.invalidArgument("rule table \(table.id) takes \(table.inputs.count) maps (\(table.inputs.joined(separator: ", "))), not \(paths.count)")
@@ -108,7 +117,7 @@ public enum CombineJob {
         let kernelDomains = domains, kernelWorst = worst
         warnings += try RasterResultWriter.write(
             path: path, plan: plan, bandDescriptions: [scheme?.title ?? "worst of \(paths.count) maps"], noData: Double(noData),
-            metadata: metadata, output: output, engine: engine, dataType: .byte,
+            metadata: metadata, output: output, engine: engine, transaction: transaction, dataType: .byte,
             bandSetup: { band, _ in
                 if let legendColours { try band.setColorTable(legendColours) }
                 if !legendNames.isEmpty { try band.setCategoryNames(legendNames) }

@@ -33,8 +33,15 @@ public enum Quicklook {
     /// Renders a classified raster (colour table and category names, as `classify` writes) to `png`.
     /// A large raster is read through its overviews or decimated by GDAL (nearest neighbour: classes are never blended).
     @discardableResult
-    public static func render(classified path: String, to png: String, options: Options, overwrite: Bool = true) throws -> Legend {
-        if FileManager.default.fileExists(atPath: png), !overwrite { throw SoilMapError.outputExists(png) }
+    public static func render(classified path: String, to png: String, options: Options, overwrite: Bool = true,
+                              transaction: OutputTransaction? = nil) throws -> Legend {
+        try OutputTransaction.within(transaction, overwrite: overwrite, inputs: [path]) { transaction in
+            try transaction.check(png)
+            return try draw(classified: path, to: png, options: options, transaction: transaction)
+        }
+    }
+
+    private static func draw(classified path: String, to png: String, options: Options, transaction: OutputTransaction) throws -> Legend {
         let dataset = try Dataset.open(path, kind: .raster)
         let band = try dataset.band(1)
         guard let colours = band.colorTable else {
@@ -149,13 +156,12 @@ public enum Quicklook {
             cairo_show_text(context, text)
         }
 
-        let temporary = png + ".partial-\(ProcessInfo.processInfo.processIdentifier).png"
-        guard cairo_surface_write_to_png(surface, temporary) == CAIRO_STATUS_SUCCESS else {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw SoilMapError.invalidInput(path: png, "cannot be written")
+        try transaction.write(png, pathExtension: "png") { temporary in
+            let status = cairo_surface_write_to_png(surface, temporary)
+            guard status == CAIRO_STATUS_SUCCESS else {
+                throw SoilMapError.invalidInput(path: png, "cannot be written (\(String(cString: cairo_status_to_string(status))))")
+            }
         }
-        if FileManager.default.fileExists(atPath: png) { try FileManager.default.removeItem(atPath: png) }
-        try FileManager.default.moveItem(atPath: temporary, toPath: png)
         return Legend(entries: entries, scaleBarMetres: length, width: width, height: height,
                       swatchCentres: entries.indices.map { (Int(legendX + 14), Int(mapY + 30 + Double($0) * rowHeight + 9)) })
     }

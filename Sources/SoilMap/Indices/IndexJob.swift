@@ -71,6 +71,9 @@ public struct IndexRequest: Sendable {
         inputNoData = inputNoData ?? sensor.noData
     }
 
+    /// Every file the run reads: an output must never be one of them.
+    public var inputPaths: [String] { sources.map(\.path) + (mask.map { [$0.path] } ?? []) }
+
     /// The constants of one output after the overrides.
     func constants(of output: IndexOutput) -> [String: Double] {
         var values = output.constants
@@ -99,7 +102,15 @@ public enum IndexJob {
     /// band descriptions = index ids, nodata = `request.noData`.
     @discardableResult
     public static func run(_ request: IndexRequest, to path: String, output: RasterOutputOptions = RasterOutputOptions(),
-                           engine: EngineOptions = EngineOptions()) throws -> IndexRunSummary {
+                           engine: EngineOptions = EngineOptions(), transaction: OutputTransaction? = nil) throws -> IndexRunSummary {
+        try OutputTransaction.within(transaction, overwrite: output.overwrite, inputs: request.inputPaths) { transaction in
+            try write(request, to: path, output: output, engine: engine, transaction: transaction)
+        }
+    }
+
+    private static func write(_ request: IndexRequest, to path: String, output: RasterOutputOptions, engine: EngineOptions,
+                              transaction: OutputTransaction) throws -> IndexRunSummary {
+        try transaction.check(path)
         guard !request.outputs.isEmpty else { throw SoilMapError.invalidArgument("no index or expression asked for") }
         let duplicates = Dictionary(grouping: request.outputs.map(\.id), by: { $0.lowercased() }).filter { $0.value.count > 1 }.keys
         guard duplicates.isEmpty else {
@@ -162,7 +173,8 @@ public enum IndexJob {
         }
         let rangeCheck = ReflectanceRangeCheck(planes: roles.indices.filter { BandRole.all.contains(roles[$0]) })
         var warnings = try RasterResultWriter.write(path: path, plan: plan, bandDescriptions: request.outputs.map(\.id),
-                                                    noData: request.noData, metadata: metadata, output: output, engine: engine) {
+                                                    noData: request.noData, metadata: metadata, output: output, engine: engine,
+                                                    transaction: transaction) {
             IndexKernel(programs: programs, noData: noData, rangeCheck: rangeCheck)
         }
         warnings += rangeCheck.warnings(inputs: plan.inputs.filter { $0.maskRule == nil }, roles: roles)

@@ -68,59 +68,20 @@ public struct RasterOutputOptions: Sendable, Equatable {
     }
 }
 
-/// Writes to a hidden file beside the target and renames it into place only when everything succeeded, so a
-/// failure never leaves a partial or corrupt output, and an existing file is replaced only with `overwrite`.
-struct OutputFile {
-    let path: String
-    let temporaryPath: String
-
-    init(path: String, overwrite: Bool) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw SoilMapError.invalidInput(path: path, "the directory \(directory) does not exist")
-        }
-        if FileManager.default.fileExists(atPath: path), !overwrite { throw SoilMapError.outputExists(path) }
-        self.path = path
-        temporaryPath = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8)).tif").path
-    }
-
-    /// A second scratch name beside the output (used for the GeoTIFF a COG is copied from).
-    func scratchPath(_ suffix: String) -> String { temporaryPath + "." + suffix + ".tif" }
-
-    func commit() throws {
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try? FileManager.default.removeItem(atPath: path + ".aux.xml")
-        try FileManager.default.moveItem(atPath: temporaryPath, toPath: path)
-        if FileManager.default.fileExists(atPath: temporaryPath + ".aux.xml") {
-            try FileManager.default.moveItem(atPath: temporaryPath + ".aux.xml", toPath: path + ".aux.xml")
-        }
-    }
-
-    func discard() {
-        for candidate in [temporaryPath, temporaryPath + ".aux.xml", scratchPath("gtiff"), scratchPath("gtiff") + ".aux.xml"] {
-            try? FileManager.default.removeItem(atPath: candidate)
-        }
-    }
-}
-
 /// The engine run that writes a Float32 raster: creates the output on the plan's grid, streams the tiles into it,
 /// sets band descriptions and metadata, converts to COG when asked, and commits the file atomically.
 /// Returns warnings about the options (creation options GDAL ignores).
 enum RasterResultWriter {
     @discardableResult
     static func write(path: String, plan: InputPlan, bandDescriptions: [String], noData: Double, metadata: [String: String],
-                      output: RasterOutputOptions, engine: EngineOptions, dataType: DataType = .float32,
+                      output: RasterOutputOptions, engine: EngineOptions, transaction: OutputTransaction, dataType: DataType = .float32,
                       bandSetup: ((RasterBand, Int) throws -> Void)? = nil,
                       makeKernel: @escaping @Sendable () throws -> TileKernel) throws -> [String] {
         let engine = try engine.settled(for: plan, outputBands: bandDescriptions.count)
         let warnings = try output.validateCreationOptions()
-        let file = try OutputFile(path: path, overwrite: output.overwrite)
-        do {
+        try transaction.write(path, pathExtension: "tif", rasterSidecar: true) { temporary in
             try engine.withGDALCache(defaultBytes: plan.cacheBytes(tileSize: engine.tileSize)) {
-                let gtiffPath = output.format == .cog ? file.scratchPath("gtiff") : file.temporaryPath
+                let gtiffPath = output.format == .cog ? transaction.scratch(besides: temporary, pathExtension: "tif") : temporary
                 let encoding = RasterOutputOptions.defaultEncoding(for: dataType)
                 let gtiffOptions = output.format == .cog
                     ? ["TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "BIGTIFF=IF_SAFER", "COMPRESS=NONE"]
@@ -147,14 +108,9 @@ enum RasterResultWriter {
                 if output.format == .cog {
                     let source = try Dataset.open(gtiffPath)
                     let cogOptions = mergedCOGOptions(output.creationOptions, threads: engine.threads, dataType: dataType)
-                    try Driver("COG").createCopy(path: file.temporaryPath, from: source, options: cogOptions).close()
-                    try? Driver("GTiff").delete(path: gtiffPath)
+                    try Driver("COG").createCopy(path: temporary, from: source, options: cogOptions).close()
                 }
             }
-            try file.commit()
-        } catch {
-            file.discard()
-            throw error
         }
         return warnings
     }

@@ -21,6 +21,8 @@ public struct EngineOptions: Sendable {
     /// (5 % of RAM) lets a large run grow to gigabytes of cached blocks, while the engine reads and writes each
     /// block once. Ignored when the user set GDAL_CACHEMAX. Restored after the run.
     public var gdalCacheBytes: Int?
+    /// False when someone else (the pipeline runner) sized GDAL's cache for the whole process.
+    public var ownsGDALCache = true
 
     /// `tileSize` nil: 512, or the inputs' block size when that reads them better. Values are checked when a run
     /// starts (`validate()`).
@@ -80,7 +82,7 @@ public struct EngineOptions: Sendable {
 
     /// Runs `body` with the run's GDAL cache size.
     func withGDALCache<R>(defaultBytes: Int, _ body: () throws -> R) rethrows -> R {
-        guard ProcessInfo.processInfo.environment["GDAL_CACHEMAX"] == nil else { return try body() }
+        guard ownsGDALCache, ProcessInfo.processInfo.environment["GDAL_CACHEMAX"] == nil else { return try body() }
         let previous = GDALRuntime.cacheMaxBytes
         GDALRuntime.cacheMaxBytes = gdalCacheBytes ?? defaultBytes
         defer { GDALRuntime.cacheMaxBytes = previous }

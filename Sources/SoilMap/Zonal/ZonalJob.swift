@@ -27,14 +27,19 @@ public struct ZonalTarget: Sendable, Equatable {
         guard parts.count == 2, parts[1].hasSuffix("%"), let percent = Double(parts[1].dropLast()) else {
             throw SoilMapError.invalidArgument("--target \(text): expected CLASSES:PERCENT%, e.g. '>=2:10%' or '3,4:5%'")
         }
+        guard percent >= 0, percent <= 100 else {
+            throw SoilMapError.invalidArgument("--target \(text): the percentage must be between 0 and 100 %")
+        }
         maxPercent = percent
         if parts[0].hasPrefix(">=") {
             guard let value = Int64(parts[0].dropFirst(2)) else { throw SoilMapError.invalidArgument("--target \(text): '\(parts[0])' is not >=N") }
             minimumClass = value
         } else {
-            let values = parts[0].split(separator: ",").compactMap { Int64($0) }
-            guard !values.isEmpty else { throw SoilMapError.invalidArgument("--target \(text): '\(parts[0])' is not a class list") }
-            classes = values
+            let values = parts[0].split(separator: ",", omittingEmptySubsequences: false).map { Int64($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, !values.contains(nil) else {
+                throw SoilMapError.invalidArgument("--target \(text): '\(parts[0])' is not a list of class codes such as 3,4")
+            }
+            classes = values.compactMap { $0 }
         }
     }
 
@@ -42,6 +47,10 @@ public struct ZonalTarget: Sendable, Equatable {
         if let minimumClass { return value >= minimumClass }
         return classes?.contains(value) ?? false
     }
+
+    /// Whether a share (percent of the valid area) meets the target: at most `maxPercent`. A share exactly at the
+    /// limit passes; hectares are sums of many cell areas, so rounding dust (1e-9 percentage points) is ignored.
+    public func isMet(byShare share: Double) -> Bool { share <= maxPercent + 1e-9 }
 }
 
 public struct ZonalRequest: Sendable {
@@ -50,7 +59,8 @@ public struct ZonalRequest: Sendable {
     public var zones: ZoneSource
     public var mode: ZonalMode
     /// Continuous statistics to report: count, sum, mean, min, max, std, variance, median, pNN, majority, minority, variety.
-    public var statistics: [String]
+    /// nil: count, sum, mean, min, max and std, or only count for a categorical raster (the mean of class codes means nothing).
+    public var statistics: [String]?
     /// Class areas and shares per zone; nil: automatically for a raster with a colour table or category names.
     public var categorical: Bool?
     /// Keeps only cells whose mask value is listed (e.g. agricultural land).
@@ -61,7 +71,7 @@ public struct ZonalRequest: Sendable {
     public var stripRows = 256
 
     public init(raster: String, band: Int = 1, zones: ZoneSource, mode: ZonalMode = .center,
-                statistics: [String] = ["count", "sum", "mean", "min", "max", "std"], categorical: Bool? = nil,
+                statistics: [String]? = nil, categorical: Bool? = nil,
                 mask: (path: String, band: Int, keep: [Double])? = nil, target: ZonalTarget? = nil) {
         self.raster = raster
         self.band = band
@@ -74,14 +84,16 @@ public struct ZonalRequest: Sendable {
     }
 }
 
-/// One row of results: a zone, a group of zones, or the total.
+/// One row of results: a zone, a group of zones, or the total. Each level has its own id column: a zone row
+/// has its zone id (and the id of its group), a group row only its group id, the total neither.
 public struct ZonalRow: Sendable {
     public enum Level: String, Sendable { case zone, group, total }
     public var level: Level
-    public var id: String
-    public var name: String
+    public var zoneID: String
+    public var zoneName: String
     public var groupID: String
     public var groupName: String
+    /// The zone's FID in the source layer (zone rows).
     public var featureID: Int64?
     public var repaired: Bool
     public var zoneCount: Int
@@ -90,12 +102,21 @@ public struct ZonalRow: Sendable {
     public var geometryWKB: [UInt8]
 }
 
+/// A class of a categorical raster: its code (the cell value), and its label and colour from the raster's legend
+/// (empty when the raster has none).
+public struct ZonalClass: Sendable, Equatable {
+    public var code: Int64
+    public var label: String
+    /// "#RRGGBB" (or "#RRGGBBAA" when not opaque).
+    public var colour: String
+}
+
 public struct ZonalResult: Sendable {
     public var rows: [ZonalRow]
     public var statistics: [String]
     public var categorical: Bool
-    /// Class value -> label, from the raster's category names (categorical only), in class order.
-    public var classes: [(value: Int64, label: String)]
+    /// The classes present in the zones or named in the legend (categorical only), in code order.
+    public var classes: [ZonalClass]
     public var target: ZonalTarget?
     public var warnings: [String]
     /// The zones' CRS as WKT (for geometry outputs).
@@ -106,10 +127,30 @@ public struct ZonalResult: Sendable {
 public enum ZonalJob {
     static let knownStatistics = ["count", "sum", "mean", "min", "max", "std", "variance", "median", "majority", "minority", "variety"]
 
+    static let defaultStatistics = ["count", "sum", "mean", "min", "max", "std"]
+
+    /// Unknown and repeated statistics are errors (a repeated one would make two columns of one name).
+    static func validate(statistics: [String]) throws {
+        var seen = Set<String>()
+        for statistic in statistics {
+            guard !statistic.isEmpty else { throw SoilMapError.invalidArgument("--stats \(statistics.joined(separator: ",")): an empty statistic (a stray comma?)") }
+            guard knownStatistics.contains(statistic) || percentile(statistic) != nil else {
+                throw SoilMapError.invalidArgument("--stats \(statistic): unknown (use \(knownStatistics.joined(separator: ", ")), or pNN such as p10, p90)")
+            }
+            guard seen.insert(statistic).inserted else {
+                throw SoilMapError.invalidArgument("--stats \(statistics.joined(separator: ",")): duplicate statistic '\(statistic)'")
+            }
+        }
+    }
+
     public static func run(_ request: ZonalRequest, engine: EngineOptions = EngineOptions()) throws -> ZonalResult {
         try engine.validate()
+        if let statistics = request.statistics { try validate(statistics: statistics) }
         // Each worker reads full-width strips of 256 rows; input blocks up to 512 rows tall are shared by two strips.
         let dataset = try Dataset.open(request.raster, kind: .raster)
+        guard dataset.geoTransform != nil else {
+            throw SoilMapError.invalidInput(path: request.raster, "has no geotransform (it is not georeferenced), so the zones cannot be placed on it")
+        }
         let rowBytes = dataset.width * max(try dataset.band(request.band).dataType.byteSize, 1)
         return try engine.withGDALCache(defaultBytes: (32 << 20) + rowBytes * 512 * engine.threads) {
             try runWithCache(request, engine: engine)
@@ -117,9 +158,6 @@ public enum ZonalJob {
     }
 
     private static func runWithCache(_ request: ZonalRequest, engine: EngineOptions) throws -> ZonalResult {
-        for statistic in request.statistics where !knownStatistics.contains(statistic) && percentile(statistic) == nil {
-            throw SoilMapError.invalidArgument("--stats \(statistic): unknown (use \(knownStatistics.joined(separator: ", ")), or pNN such as p10, p90)")
-        }
         let maskSource = request.mask.map { MaskSource(path: $0.path, band: $0.band, rule: .keepValues($0.keep)) }
         let plan = try InputPlan.make(sources: [BandSource(role: "value", path: request.raster, band: request.band)], mask: maskSource,
                                       scale: nil, offset: nil)
@@ -129,8 +167,9 @@ public enum ZonalJob {
         let categoryNames = band.categoryNames
         let categorical = request.categorical ?? (request.target != nil || band.colorTable != nil || !categoryNames.filter { !$0.isEmpty }.isEmpty)
         let integerData = band.dataType.isInteger && (band.scale ?? 1) == 1 && (band.offset ?? 0) == 0
-        let wantsQuantiles = request.statistics.contains { $0 == "median" || percentile($0) != nil }
-        let wantsHistogram = integerData && (categorical || wantsQuantiles || request.statistics.contains { ["majority", "minority", "variety"].contains($0) })
+        let statistics = request.statistics ?? (categorical ? ["count"] : defaultStatistics)
+        let wantsQuantiles = statistics.contains { $0 == "median" || percentile($0) != nil }
+        let wantsHistogram = integerData && (categorical || wantsQuantiles || statistics.contains { ["majority", "minority", "variety"].contains($0) })
         if categorical, !integerData {
             throw SoilMapError.invalidInput(path: request.raster, "categorical statistics need an integer raster (this band is \(band.dataType.name))")
         }
@@ -139,8 +178,9 @@ public enum ZonalJob {
         let cellArea = CellArea(grid: grid, isGeographic: crs?.isGeographic ?? false, metresPerUnit: crs.map { $0.isGeographic ? 1 : $0.linearUnitsInMetres } ?? 1,
                                 semiMajorAxis: ellipsoid.semiMajorAxis, inverseFlattening: ellipsoid.inverseFlattening)
 
-        let (zones, warnings) = try request.zones.load(onto: grid)
-        let zoneCRS = try Dataset.open(request.zones.path, kind: .vector).layers.first?.spatialReference?.wkt() ?? ""
+        let loaded = try request.zones.load(onto: grid, raster: request.raster)
+        let zones = loaded.zones, zoneCRS = loaded.crsWKT
+        var warnings = loaded.warnings
         let stripCount = (grid.height + request.stripRows - 1) / request.stripRows
         // For each strip, the zones whose window crosses it, in zone order.
         var zonesByStrip = [[Int]](repeating: [], count: stripCount)
@@ -208,43 +248,74 @@ public enum ZonalJob {
             engine.progress?(Double(strip + 1) / Double(stripCount))
         }
 
+        warnings += summaryWarnings(zones: zones, totals: totals, request: request)
+
         // Rows: zones in layer order, then groups (in order of first appearance), then the total; merged from
         // the zones' accumulators, never from their means.
         var rows = zones.map { zone in
-            ZonalRow(level: .zone, id: zone.id, name: zone.name, groupID: zone.groupID, groupName: zone.groupName, featureID: zone.featureID,
+            ZonalRow(level: .zone, zoneID: zone.id, zoneName: zone.name, groupID: zone.groupID, groupName: zone.groupName, featureID: zone.featureID,
                      repaired: zone.repaired, zoneCount: 1, accumulator: totals[zone.index], geometryWKB: zone.sourceWKB)
         }
-        if request.zones.groupField != nil {
+        if let groupField = request.zones.groupField {
             var order: [String] = []
             var groups: [String: ZonalRow] = [:]
+            var ungrouped = 0
             for zone in zones {
+                // A zone without a group code belongs to no group (pooling them would make a group of strangers).
+                guard !zone.groupID.isEmpty else {
+                    ungrouped += 1
+                    continue
+                }
                 if groups[zone.groupID] == nil {
                     order.append(zone.groupID)
-                    groups[zone.groupID] = ZonalRow(level: .group, id: zone.groupID, name: zone.groupName, groupID: "", groupName: "", featureID: nil,
-                                                    repaired: false, zoneCount: 0, accumulator: template, geometryWKB: [])
+                    groups[zone.groupID] = ZonalRow(level: .group, zoneID: "", zoneName: "", groupID: zone.groupID, groupName: zone.groupName,
+                                                    featureID: nil, repaired: false, zoneCount: 0, accumulator: template, geometryWKB: [])
                 }
                 groups[zone.groupID]!.accumulator.merge(totals[zone.index])
                 groups[zone.groupID]!.zoneCount += 1
             }
             rows += order.map { groups[$0]! }
+            if ungrouped > 0 {
+                warnings.append("\(request.zones.path): \(ungrouped) of \(zones.count) zones have an empty \(groupField); they are in no group row, only in the total")
+            }
         }
-        var total = ZonalRow(level: .total, id: "total", name: "", groupID: "", groupName: "", featureID: nil, repaired: false,
+        var total = ZonalRow(level: .total, zoneID: "", zoneName: "", groupID: "", groupName: "", featureID: nil, repaired: false,
                              zoneCount: zones.count, accumulator: template, geometryWKB: [])
         for accumulator in totals { total.accumulator.merge(accumulator) }
         rows.append(total)
 
-        var classes: [(value: Int64, label: String)] = []
+        var classes: [ZonalClass] = []
         if categorical {
             var present = Set<Int64>()
             for accumulator in totals { accumulator.histogram?.keys.forEach { present.insert($0) } }
             for (value, name) in categoryNames.enumerated() where !name.isEmpty { present.insert(Int64(value)) }
             if let noData = band.noDataValue { present.remove(Int64(noData)) }
-            classes = present.sorted().map { value in
-                (value, value >= 0 && Int(value) < categoryNames.count && !categoryNames[Int(value)].isEmpty ? categoryNames[Int(value)] : "class \(value)")
+            let colours = band.colorTable?.entries ?? []
+            classes = present.sorted().map { code in
+                let index = Int(exactly: code).flatMap { $0 >= 0 ? $0 : nil }
+                return ZonalClass(code: code, label: index.flatMap { $0 < categoryNames.count ? categoryNames[$0] : nil } ?? "",
+                                  colour: index.flatMap { $0 < colours.count ? colours[$0].hex : nil } ?? "")
             }
         }
-        return ZonalResult(rows: rows, statistics: request.statistics, categorical: categorical, classes: classes, target: request.target,
+        return ZonalResult(rows: rows, statistics: statistics, categorical: categorical, classes: classes, target: request.target,
                            warnings: warnings, zoneCRSWKT: zoneCRS, mode: request.mode)
+    }
+
+    /// Counts of zones whose rows are empty, so that a table of zeros never passes unnoticed: zones outside the
+    /// raster, and zones on the raster without a valid cell (nodata, masked, or smaller than a cell).
+    static func summaryWarnings(zones: [Zone], totals: [ZoneAccumulator], request: ZonalRequest) -> [String] {
+        var warnings: [String] = []
+        // Zones without geometry, or whose geometry could not be used, were already reported one by one.
+        let placed = zones.filter { !$0.rasterWKB.isEmpty }
+        let outside = placed.filter { $0.window == nil }.count
+        if outside > 0 {
+            warnings.append("\(request.zones.path): \(outside) of \(zones.count) zones lie outside the raster; their rows have count 0")
+        }
+        let empty = placed.filter { $0.window != nil && totals[$0.index].cells == 0 }.count
+        if empty > 0 {
+            warnings.append("\(request.raster): \(empty) of \(zones.count) zones have no valid cell (nodata\(request.mask != nil ? ", masked" : "") or smaller than a cell); their rows have count 0")
+        }
+        return warnings
     }
 
     /// The fast path for count, sum, mean, extremes and variance: plain shifted sums over the zone's cells of a strip.

@@ -41,21 +41,59 @@ public struct ZoneSource: Sendable {
         self.groupNameField = groupNameField
     }
 
-    /// Reads every feature and puts it on `grid`: transformed to the raster's CRS, repaired if invalid.
+    /// The files a zones source is made of: a shapefile's .dbf, .shx and .prj beside it.
+    public static func files(of path: String) -> [String] {
+        guard path.lowercased().hasSuffix(".shp") else { return [path] }
+        let stem = String(path.dropLast(4))
+        return [path] + ["dbf", "shx", "prj", "cpg"].map { stem + "." + $0 }
+    }
+
+    /// The layer the zones come from: `layer` by name, or the first. A shapefile whose `.dbf` is missing is an
+    /// error naming the `.dbf` (OGR would open it with no fields at all).
+    public func openLayer() throws -> Layer {
+        if (path as NSString).pathExtension.lowercased() == "shp", FileManager.default.fileExists(atPath: path) {
+            let base = (path as NSString).deletingPathExtension
+            let candidates = [base + ".dbf", base + ".DBF"]
+            if !candidates.contains(where: FileManager.default.fileExists(atPath:)) {
+                throw SoilMapError.invalidInput(path: candidates[0], "missing: it holds the attributes of \(path), such as the id field '\(idField)'")
+            }
+        }
+        let dataset = try Dataset.open(path, kind: .vector)
+        return try self.layer.map(dataset.layer(named:)) ?? dataset.layer(0)
+    }
+
+    /// Reads every feature of the chosen layer and puts it on `grid` (the grid of `raster`, named in errors):
+    /// transformed to the raster's CRS, repaired if invalid.
     /// Nothing is dropped: a feature without geometry, or one outside the raster, is a zone with no cells.
-    /// Warnings name the feature (FID and id).
-    public func load(onto grid: RasterGrid) throws -> (zones: [Zone], warnings: [String]) {
+    /// Warnings name the feature (FID and id). Errors: zones that are not polygons, and a CRS on one side only
+    /// (the zones cannot then be placed on the raster).
+    public func load(onto grid: RasterGrid, raster: String) throws -> (zones: [Zone], warnings: [String], crsWKT: String) {
         guard grid.geoTransform.isNorthUp else {
             throw SoilMapError.invalidArgument("zonal statistics need a north-up raster (no rotation in the geotransform)")
         }
-        let dataset = try Dataset.open(path, kind: .vector)
-        let layer = try self.layer.map(dataset.layer(named:)) ?? dataset.layer(0)
+        let layer = try openLayer()
+        guard layer.hasGeometry else {
+            throw SoilMapError.invalidInput(path: path, "layer '\(layer.name)' has no geometry; zones must be polygons")
+        }
+        if let dimension = layer.geometryDimension, dimension < 2 {
+            throw SoilMapError.invalidInput(path: path, "layer '\(layer.name)' has \(layer.geometryTypeName) geometries; zones must be polygons")
+        }
         let idIndex = try layer.fieldIndex(idField)
         let nameIndex = try nameField.map(layer.fieldIndex)
         let groupIndex = try groupField.map(layer.fieldIndex)
         let groupNameIndex = try groupNameField.map(layer.fieldIndex)
         let rasterCRS = grid.crsWKT.isEmpty ? nil : try SpatialReference(wkt: grid.crsWKT)
         let layerCRS = layer.spatialReference
+        switch (layerCRS, rasterCRS) {
+        case (nil, let rasterCRS?):
+            throw SoilMapError.invalidInput(path: path, "layer '\(layer.name)' has no CRS (a shapefile without its .prj?), "
+                                            + "so it cannot be placed on the raster (\(rasterCRS.name)); assign it with ogr2ogr -a_srs")
+        case (let layerCRS?, nil):
+            throw SoilMapError.invalidInput(path: raster, "has no CRS, so the zones (\(layerCRS.name)) cannot be placed on it; "
+                                            + "assign it with gdal_edit.py -a_srs")
+        default:
+            break
+        }
         var transformation: CoordinateTransformation?
         if let rasterCRS, let layerCRS, !layerCRS.isSame(as: rasterCRS) {
             transformation = try CoordinateTransformation(from: layerCRS, to: rasterCRS)
@@ -84,6 +122,9 @@ public struct ZoneSource: Sendable {
                 zones.append(zone)
                 continue
             }
+            guard geometry.dimension == 2 else {
+                throw SoilMapError.invalidInput(path: path, "\(label) is a \(geometry.typeName); zones must be polygons")
+            }
             zone.sourceWKB = geometry.wkb
             var working = geometry
             if !working.isValid {
@@ -109,7 +150,8 @@ public struct ZoneSource: Sendable {
             zone.window = Zone.window(of: zone.rings, grid: grid)
             zones.append(zone)
         }
-        return (zones, warnings)
+        if zones.isEmpty { warnings.append("\(path): layer '\(layer.name)' has no features; the table has only the total row") }
+        return (zones, warnings, layerCRS?.wkt() ?? "")
     }
 }
 
