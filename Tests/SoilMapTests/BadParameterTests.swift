@@ -127,6 +127,22 @@ enum Hostile {
         }
     }
 
+    /// The checks live in the library: `soilmap validate` finds them in a pipeline before anything runs.
+    @Test func aPipelineReachesTheSameChecks() throws {
+        let directory = TemporaryDirectory()
+        let file = directory.path("p.yaml")
+        try """
+        soilmap: 1
+        run_dir: \(directory.path("run"))
+        steps:
+          ndvi: {kind: index, indices: [NDVI], stack: \(Repository.landsat), bands: {red: 3, nri: 4}, output: ndvi.tif}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try runSoilmap(["validate", file])
+        #expect(result.status == 3)
+        #expect(result.stderr == "soilmap: \(file):4:3: step 'ndvi': --band nri: no requested index reads a band 'nri' (did you mean 'nir'? NDVI needs nir, red)\n")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("run")))
+    }
+
     /// A known role that no index reads stays allowed (a stack's bands are often all given).
     @Test func anUnusedKnownRoleIsFine() throws {
         let directory = TemporaryDirectory()

@@ -84,6 +84,61 @@ public struct IndexRequest: Sendable {
     }
 }
 
+extension IndexRequest {
+    /// Every formula compiled and every argument checked, before any file is opened: the outputs with their
+    /// expressions and constants, and the band roles they read, in order. `soilmap validate` reaches the same checks.
+    public func compiled() throws -> (expressions: [(IndexOutput, Expression, [String: Double])], roles: [String]) {
+        guard !outputs.isEmpty else { throw SoilMapError.invalidArgument("no index or expression asked for") }
+        let duplicates = Dictionary(grouping: outputs.map(\.id), by: { $0.lowercased() }).filter { $0.value.count > 1 }.keys
+        guard duplicates.isEmpty else {
+            throw SoilMapError.invalidArgument("output '\(duplicates.sorted().joined(separator: ", "))' asked for twice")
+        }
+        let roleGroups = Dictionary(grouping: sources, by: \.role).filter { $0.value.count > 1 }.keys
+        guard roleGroups.isEmpty else {
+            throw SoilMapError.invalidArgument("band role '\(roleGroups.sorted().joined(separator: ", "))' given twice")
+        }
+        let unknownParameters = parameters.keys.filter { key in
+            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+            if parts.count == 2 {
+                return !outputs.contains { $0.id.caseInsensitiveCompare(parts[0]) == .orderedSame && $0.constants[parts[1]] != nil }
+            }
+            return !outputs.contains { $0.constants[key] != nil }
+        }
+        guard unknownParameters.isEmpty else {
+            throw SoilMapError.invalidArgument("--param \(unknownParameters.sorted().joined(separator: ", ")): no requested index has such a constant")
+        }
+        // A NaN or infinite constant makes every pixel nodata.
+        for (key, value) in parameters.sorted(by: { $0.key < $1.key }) where !value.isFinite {
+            throw SoilMapError.invalidArgument("--param \(key)=\(value): constants must be finite numbers")
+        }
+        guard Float(noData).isFinite else {
+            throw SoilMapError.invalidArgument("--nodata \(noData): not representable in Float32, the output's type (finite, at most ±\(Float.greatestFiniteMagnitude))")
+        }
+        // Compile every formula; read only the bands they need.
+        var expressions: [(IndexOutput, Expression, [String: Double])] = []
+        var needed: [String] = []
+        for output in outputs {
+            let expression = try Expression(parsing: output.formula)
+            let constants = self.constants(of: output)
+            for role in expression.substituting(constants).variables where !needed.contains(role) { needed.append(role) }
+            expressions.append((output, expression, constants))
+        }
+        // A role that no formula reads and that is no band role soilmap knows is a typo: say so before the missing band.
+        for source in sources where !needed.contains(source.role) && !BandRole.all.contains(source.role) {
+            let suggestion = IndexJob.closestName(to: source.role, among: needed + BandRole.all).map { "did you mean '\($0)'? " } ?? ""
+            let ids = outputs.map(\.id)
+            throw SoilMapError.invalidArgument("--band \(source.role): no requested index reads a band '\(source.role)' (\(suggestion)"
+                                               + "\(ids.joined(separator: ", ")) \(ids.count == 1 ? "needs" : "need") \(needed.joined(separator: ", ")))")
+        }
+        for (output, expression, constants) in expressions {
+            for role in expression.substituting(constants).variables where !sources.contains(where: { $0.role == role }) {
+                throw SoilMapError.invalidArgument("\(output.id) needs the band '\(role)' (give --band \(role)=N or --band \(role)=FILE)")
+            }
+        }
+        return (expressions, needed)
+    }
+}
+
 /// What an index run did.
 public struct IndexRunSummary: Sendable {
     public var path: String
@@ -111,53 +166,7 @@ public enum IndexJob {
     private static func write(_ request: IndexRequest, to path: String, output: RasterOutputOptions, engine: EngineOptions,
                               transaction: OutputTransaction) throws -> IndexRunSummary {
         try transaction.check(path)
-        guard !request.outputs.isEmpty else { throw SoilMapError.invalidArgument("no index or expression asked for") }
-        let duplicates = Dictionary(grouping: request.outputs.map(\.id), by: { $0.lowercased() }).filter { $0.value.count > 1 }.keys
-        guard duplicates.isEmpty else {
-            throw SoilMapError.invalidArgument("output '\(duplicates.sorted().joined(separator: ", "))' asked for twice")
-        }
-        let roleGroups = Dictionary(grouping: request.sources, by: \.role).filter { $0.value.count > 1 }.keys
-        guard roleGroups.isEmpty else {
-            throw SoilMapError.invalidArgument("band role '\(roleGroups.sorted().joined(separator: ", "))' given twice")
-        }
-        let unknownParameters = request.parameters.keys.filter { key in
-            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
-            if parts.count == 2 {
-                return !request.outputs.contains { $0.id.caseInsensitiveCompare(parts[0]) == .orderedSame && $0.constants[parts[1]] != nil }
-            }
-            return !request.outputs.contains { $0.constants[key] != nil }
-        }
-        guard unknownParameters.isEmpty else {
-            throw SoilMapError.invalidArgument("--param \(unknownParameters.sorted().joined(separator: ", ")): no requested index has such a constant")
-        }
-        // A NaN or infinite constant makes every pixel nodata.
-        for (key, value) in request.parameters.sorted(by: { $0.key < $1.key }) where !value.isFinite {
-            throw SoilMapError.invalidArgument("--param \(key)=\(value): constants must be finite numbers")
-        }
-        guard Float(request.noData).isFinite else {
-            throw SoilMapError.invalidArgument("--nodata \(request.noData): not representable in Float32, the output's type (finite, at most ±\(Float.greatestFiniteMagnitude))")
-        }
-        // Compile every formula; read only the bands they need.
-        var expressions: [(IndexOutput, Expression, [String: Double])] = []
-        var needed: [String] = []
-        for output in request.outputs {
-            let expression = try Expression(parsing: output.formula)
-            let constants = request.constants(of: output)
-            for role in expression.substituting(constants).variables where !needed.contains(role) { needed.append(role) }
-            expressions.append((output, expression, constants))
-        }
-        // A role that no formula reads and that is no band role soilmap knows is a typo: say so before the missing band.
-        for source in request.sources where !needed.contains(source.role) && !BandRole.all.contains(source.role) {
-            let suggestion = Self.closestName(to: source.role, among: needed + BandRole.all).map { "did you mean '\($0)'? " } ?? ""
-            let ids = request.outputs.map(\.id)
-            throw SoilMapError.invalidArgument("--band \(source.role): no requested index reads a band '\(source.role)' (\(suggestion)"
-                                               + "\(ids.joined(separator: ", ")) \(ids.count == 1 ? "needs" : "need") \(needed.joined(separator: ", ")))")
-        }
-        for (output, expression, constants) in expressions {
-            for role in expression.substituting(constants).variables where !request.sources.contains(where: { $0.role == role }) {
-                throw SoilMapError.invalidArgument("\(output.id) needs the band '\(role)' (give --band \(role)=N or --band \(role)=FILE)")
-            }
-        }
+        let (expressions, needed) = try request.compiled()
         let sources = request.sources.filter { needed.contains($0.role) }
         let plan = try InputPlan.make(sources: sources, mask: request.mask, scale: request.scale, offset: request.offset,
                                       noData: request.inputNoData, resampling: request.resampling)

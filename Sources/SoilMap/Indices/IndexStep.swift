@@ -101,9 +101,11 @@ public struct IndexParameters: StepParameters {
         return copy
     }
 
-    /// Band numbers exist, bands on other grids overlap the reference grid and can be aligned to it.
+    /// The request's own checks (formulas, constants, nodata, band roles); band numbers exist, bands on other grids
+    /// overlap the reference grid and can be aligned to it.
     public func validate() throws {
         let request = try resolved().request()
+        _ = try request.compiled()
         _ = try InputPlan.make(sources: request.sources, mask: request.mask, scale: request.scale, offset: request.offset,
                                noData: request.inputNoData, resampling: request.resampling)
     }
@@ -161,5 +163,7 @@ extension RasterOutputOptions {
             throw SoilMapError.invalidArgument("--co \(option): expected KEY=VALUE")
         }
         self.init(format: parsed, creationOptions: creationOptions, overwrite: overwrite)
+        // A value the driver does not take is refused here already, so that `soilmap validate` catches it.
+        _ = try validateCreationOptions()
     }
 }
