@@ -266,6 +266,29 @@ import Testing
                 "\(missing.stderr)")
     }
 
+    /// A run directory on a read-only file system is a validation problem; on a full one, the step that hits it
+    /// fails with "no space left on device", naming the output, and no partial file is left.
+    @Test func unwritableAndFullRunDirectories() throws {
+        guard getuid() == 0 else { return }
+        let directory = TemporaryDirectory()
+        let readOnly = directory.path("ro"), full = directory.path("full")
+        for folder in [readOnly, full] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false) }
+        guard try run("/bin/mount", ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", readOnly]).status == 0,
+              try run("/bin/mount", ["-t", "tmpfs", "-o", "size=600k", "tmpfs", full]).status == 0 else { return }
+        defer { _ = try? run("/bin/umount", [readOnly]); _ = try? run("/bin/umount", [full]) }
+        let file = try Self.demoPipeline(in: directory)
+        let refused = try runSoilmap(["run", file, "--set", "out=\(readOnly)/run"])
+        #expect(refused.status == 3)
+        #expect(refused.stderr == "soilmap: \(file):9:10: run directory \(readOnly)/run: \(readOnly) is not writable (Read-only file system)\n")
+        let command = try runSoilmap(["index", "NDVI", "-i", Repository.landsat, "--band", "red=3", "--band", "nir=4", "-o", readOnly + "/x.tif"])
+        #expect(command.status == 1 && command.stderr == "soilmap: \(readOnly)/x.tif: the folder \(readOnly) is not writable (Read-only file system)\n")
+        let failed = try runSoilmap(["run", file, "--set", "out=\(full)/run", "-q"])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.hasSuffix("\(full)/run/olinda_indices.tif: no space left on device\n"), "\(failed.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: full + "/run").filter { !$0.hasPrefix(".") }.sorted() == ["manifest.json", "run.log"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: full + "/run").filter { $0.hasPrefix(".soilmap-") }.isEmpty)
+    }
+
     @Test func aSecondRunInTheSameDirectoryIsRefusedWhileTheFirstHoldsIt() throws {
         let directory = TemporaryDirectory()
         let runDirectory = directory.path("run")

@@ -165,6 +165,9 @@ struct PipelineParser {
         let runText = runDirectory ?? top["run_dir"].map { substitute($0.string ?? "", variables: variables, mark: $0.mark, report: true) }
             ?? "runs/\(name)"
         let runDirectoryPath = Self.absolute(runText)
+        if let problemText = RunLock.problemCreating(runDirectoryPath) {
+            problem("run directory \(runDirectoryPath): \(problemText)", at: top["run_dir"]?.mark)
+        }
 
         // Inputs.
         var inputs: [(name: String, paths: [String])] = []
