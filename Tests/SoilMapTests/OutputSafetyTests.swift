@@ -139,6 +139,19 @@ import Testing
         #expect(directory.files == ["ndvi.tif"])
     }
 
+    @Test func helpAndVersionPrintAndSucceed() throws {
+        for arguments in [["--help"], ["index", "--help"], ["run", "--help"], ["help", "zonal"]] {
+            let result = try runSoilmap(arguments)
+            #expect(result.status == 0, "\(arguments)")
+            #expect(result.stdout.hasPrefix("OVERVIEW: ") && result.stdout.contains("USAGE: soilmap"), "\(arguments): \(result.stdout.prefix(200))")
+        }
+        let gdal = try run("/usr/bin/gdalinfo", ["--version"]).stdout   // "GDAL 3.6.2, released 2023/01/02"
+        let version = try runSoilmap(["--version"])
+        #expect(version.status == 0)
+        let gdalRelease = gdal.split(separator: ",")[0].dropFirst("GDAL ".count)
+        #expect(version.stdout.hasPrefix("soilmap ") && version.stdout.contains(" with GDAL \(gdalRelease) and PROJ "), "\(version.stdout)")
+    }
+
     @Test func aUsageErrorIsOneLineWithStatus2() throws {
         let result = try runSoilmap(["index", "NDVI", "--bnd", "red=3", "-o", "/tmp/x.tif"])
         #expect(result.status == 2)
