@@ -10,7 +10,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/soilmap
 DEMO_OUT := out/demo
 
-.PHONY: all setup venv build test demo bench clean
+.PHONY: all setup swift venv build test demo bench install clean
+PREFIX ?= /usr/local
 
 all: build
 
@@ -38,10 +39,16 @@ venv: setup
 	  $(VENV)/bin/pip install -q --disable-pip-version-check $(VENV_PACKAGES); \
 	fi
 
-build: setup
+# soilmap needs a Swift 6 toolchain (swift.org's tarball for Debian/Ubuntu, its usr/bin on PATH).
+swift:
+	@version=$$($(SWIFT) --version 2>/dev/null | sed -n 's/.*Swift version \([0-9]*\).*/\1/p' | head -1); \
+	if [ -z "$$version" ]; then echo "make: no Swift toolchain found ('$(SWIFT)'): install Swift 6 from https://www.swift.org/install/linux/ and put its usr/bin on PATH" >&2; exit 1; fi; \
+	if [ "$$version" -lt 6 ]; then echo "make: Swift $$version found, soilmap needs Swift 6 (https://www.swift.org/install/linux/)" >&2; exit 1; fi
+
+build: setup swift
 	$(SWIFT) build -c release
 
-test: setup venv
+test: setup swift venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
 
@@ -68,6 +75,16 @@ demo: build
 # Generates its inputs once under bench/work/ (about 5 GB, including a 1-gigapixel input).
 bench: build venv
 	SOILMAP=$(RELEASE_BIN) BENCH_FULL=$${BENCH_FULL:-1} bash bench/run.sh
+
+# The binary and its shell completions (bash, zsh, fish) under PREFIX (default /usr/local).
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/soilmap
+	$(RELEASE_BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/soilmap
+	$(RELEASE_BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_soilmap
+	$(RELEASE_BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/soilmap.fish
+	@echo "install: $(DESTDIR)$(PREFIX)/bin/soilmap and its completions"
 
 clean:
 	rm -rf .build out

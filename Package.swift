@@ -41,7 +41,8 @@ let package = Package(
         ),
         .target(name: "GDAL", dependencies: ["CGDAL"]),
         .target(name: "Digest", dependencies: ["CCrypto"]),
-        .target(name: "SoilMap", dependencies: ["GDAL", "Digest", "CCairo", "CTIFF", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Drawing", dependencies: ["CCairo"]),
+        .target(name: "SoilMap", dependencies: ["GDAL", "Digest", "Drawing", "CTIFF", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "soilmap",
             dependencies: [

@@ -46,6 +46,10 @@ extension Dataset {
             throw GDALError(function: "GDALCreateWarpedVRT", path: path,
                             message: "the raster has no geotransform, so it cannot be aligned to another grid", errorNumber: Int32(CPLE_AppDefined))
         }
+        // Everything that can throw is read before the transformer exists: once created, it is either handed to
+        // the VRT or destroyed, on every path.
+        let count = bandCount
+        let sourceNoDataValues = try (0..<count).map { try band($0 + 1).noDataValue }
         let transformer = try withCStringList(grid.crsWKT.isEmpty ? [] : ["DST_SRS=\(grid.crsWKT)"]) { list in
             try checkHandle("GDALCreateGenImgProjTransformer2", path: path) { GDALCreateGenImgProjTransformer2(handle, nil, list) }
         }
@@ -54,7 +58,6 @@ extension Dataset {
 
         let options = GDALCreateWarpOptions()!
         defer { GDALDestroyWarpOptions(options) }
-        let count = bandCount
         options.pointee.hSrcDS = handle
         options.pointee.nBandCount = Int32(count)
         options.pointee.panSrcBands = VSIMalloc(MemoryLayout<Int32>.stride * count)!.assumingMemoryBound(to: Int32.self)
@@ -66,7 +69,7 @@ extension Dataset {
         for index in 0..<count {
             options.pointee.panSrcBands[index] = Int32(index + 1)
             options.pointee.panDstBands[index] = Int32(index + 1)
-            let sourceNoData = try band(index + 1).noDataValue
+            let sourceNoData = sourceNoDataValues[index]
             anySourceNoData = anySourceNoData || sourceNoData != nil
             // A band without nodata gets a source nodata no real value can equal, so nothing of it is dropped.
             options.pointee.padfSrcNoDataReal[index] = sourceNoData ?? -1.0e300

@@ -8,7 +8,7 @@ struct SoilMapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "soilmap",
         abstract: "Soil-health maps and per-commune statistics from satellite imagery and soil surveys.",
-        version: SoilMapVersion.string,
+        version: SoilMapVersion.description,
         subcommands: [InfoCommand.self, IndicesCommand.self, IndexCommand.self, SchemesCommand.self, ClassifyCommand.self, CombineCommand.self, ZonalCommand.self,
                       ValidateCommand.self, RunCommand.self, VerifyCommand.self]
     )
@@ -46,8 +46,13 @@ struct SoilMapCommand: ParsableCommand {
         } catch let error as ExitCode {
             Glibc.exit(error.rawValue)
         } catch {
-            Console.error("soilmap: \(error)")
-            Glibc.exit(Status.failure)
+            // `--help` on a subcommand arrives here (its help command "fails" with the text to print).
+            if exitCode(for: error) == .success {
+                print(fullMessage(for: error))
+                Glibc.exit(0)
+            }
+            Console.error("soilmap: \(message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)")")
+            Glibc.exit(Status.usage)
         }
     }
 }

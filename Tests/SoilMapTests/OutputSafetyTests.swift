@@ -139,6 +139,31 @@ import Testing
         #expect(directory.files == ["ndvi.tif"])
     }
 
+    @Test func helpAndVersionPrintAndSucceed() throws {
+        for arguments in [["--help"], ["index", "--help"], ["run", "--help"], ["help", "zonal"]] {
+            let result = try runSoilmap(arguments)
+            #expect(result.status == 0, "\(arguments)")
+            #expect(result.stdout.hasPrefix("OVERVIEW: ") && result.stdout.contains("USAGE: soilmap"), "\(arguments): \(result.stdout.prefix(200))")
+        }
+        let gdal = try run("/usr/bin/gdalinfo", ["--version"]).stdout   // "GDAL 3.6.2, released 2023/01/02"
+        let version = try runSoilmap(["--version"])
+        #expect(version.status == 0)
+        let gdalRelease = gdal.split(separator: ",")[0].dropFirst("GDAL ".count)
+        #expect(version.stdout.hasPrefix("soilmap ") && version.stdout.contains(" with GDAL \(gdalRelease) and PROJ "), "\(version.stdout)")
+    }
+
+    /// The bash completion script `make install` puts in place loads, and registers soilmap.
+    @Test func theBashCompletionScriptLoads() throws {
+        let directory = TemporaryDirectory()
+        let script = directory.path("soilmap.bash")
+        let generated = try runSoilmap(["--generate-completion-script", "bash"])
+        #expect(generated.status == 0)
+        try generated.stdout.write(toFile: script, atomically: true, encoding: .utf8)
+        let loaded = try run("/bin/bash", ["-c", "source \"$0\" && complete -p soilmap", script])
+        #expect(loaded.status == 0 && loaded.stdout == "complete -o filenames -F _soilmap soilmap\n", "\(loaded.stderr)")
+        #expect(generated.stdout.contains("validate") && generated.stdout.contains("verify") && generated.stdout.contains("--log-format"))
+    }
+
     @Test func aUsageErrorIsOneLineWithStatus2() throws {
         let result = try runSoilmap(["index", "NDVI", "--bnd", "red=3", "-o", "/tmp/x.tif"])
         #expect(result.status == 2)

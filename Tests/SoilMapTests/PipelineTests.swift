@@ -238,6 +238,57 @@ import Testing
         }
     }
 
+    /// The nightly pipeline as cron runs it: the date and folders set on the command line, a run directory per
+    /// date, and a second run of the same night reusing everything.
+    @Test func theNightlyPipelineRunsPerDate() throws {
+        let directory = TemporaryDirectory()
+        let scenes = directory.path("scenes"), runs = directory.path("runs")
+        try FileManager.default.createDirectory(atPath: scenes, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Repository.landsat, toPath: scenes + "/2026-12-01.tif")
+        var text = try String(contentsOfFile: Repository.path("pipelines/nightly.yaml"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "samples/", with: Repository.path("samples") + "/")
+        let file = directory.path("nightly.yaml")
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let arguments = ["run", file, "--set", "date=2026-12-01", "--set", "scenes=\(scenes)", "--set", "runs=\(runs)", "--log-format", "json"]
+        let first = try runSoilmap(arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        let night = runs + "/2026-12-01"
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: night)).isSuperset(of: [
+            "indices_2026-12-01.tif", "ndvi_classes_2026-12-01.tif", "ndvi_classes_2026-12-01.png", "ndvi_by_commune_2026-12-01.csv",
+            "cover_by_commune_2026-12-01.gpkg", "manifest.json", "run.log"]))
+        #expect(try Self.manifest(night).variables["date"] == "2026-12-01")
+        let again = try runSoilmap(arguments)
+        #expect(again.stdout.contains("\"computed\":0,") && again.stdout.contains("\"reused\":4"), "\(again.stdout)")
+        // Another night without its scene: one line naming the missing file, at the input's line.
+        let missing = try runSoilmap(["run", file, "--set", "date=2026-12-02", "--set", "scenes=\(scenes)", "--set", "runs=\(runs)"])
+        #expect(missing.status == 3)
+        #expect(missing.stderr.hasSuffix("input 'scene': \(scenes)/2026-12-02.tif: no such file\n") && missing.stderr.split(separator: "\n").count == 1,
+                "\(missing.stderr)")
+    }
+
+    /// A run directory on a read-only file system is a validation problem; on a full one, the step that hits it
+    /// fails with "no space left on device", naming the output, and no partial file is left.
+    @Test func unwritableAndFullRunDirectories() throws {
+        guard getuid() == 0 else { return }
+        let directory = TemporaryDirectory()
+        let readOnly = directory.path("ro"), full = directory.path("full")
+        for folder in [readOnly, full] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false) }
+        guard try run("/bin/mount", ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", readOnly]).status == 0,
+              try run("/bin/mount", ["-t", "tmpfs", "-o", "size=600k", "tmpfs", full]).status == 0 else { return }
+        defer { _ = try? run("/bin/umount", [readOnly]); _ = try? run("/bin/umount", [full]) }
+        let file = try Self.demoPipeline(in: directory)
+        let refused = try runSoilmap(["run", file, "--set", "out=\(readOnly)/run"])
+        #expect(refused.status == 3)
+        #expect(refused.stderr == "soilmap: \(file):9:10: run directory \(readOnly)/run: \(readOnly) is not writable (Read-only file system)\n")
+        let command = try runSoilmap(["index", "NDVI", "-i", Repository.landsat, "--band", "red=3", "--band", "nir=4", "-o", readOnly + "/x.tif"])
+        #expect(command.status == 1 && command.stderr == "soilmap: \(readOnly)/x.tif: the folder \(readOnly) is not writable (Read-only file system)\n")
+        let failed = try runSoilmap(["run", file, "--set", "out=\(full)/run", "-q"])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.hasSuffix("\(full)/run/olinda_indices.tif: no space left on device\n"), "\(failed.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: full + "/run").filter { !$0.hasPrefix(".") }.sorted() == ["manifest.json", "run.log"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: full + "/run").filter { $0.hasPrefix(".soilmap-") }.isEmpty)
+    }
+
     @Test func aSecondRunInTheSameDirectoryIsRefusedWhileTheFirstHoldsIt() throws {
         let directory = TemporaryDirectory()
         let runDirectory = directory.path("run")

@@ -1,4 +1,4 @@
-import CCairo
+import Drawing
 import Foundation
 import GDAL
 
@@ -66,74 +66,38 @@ public enum Quicklook {
         let width = Int(margin * 3 + Double(mapWidth) + legendWidth)
         let height = Int(margin * 2 + titleHeight + max(Double(mapHeight), legendHeight) + scaleHeight)
 
-        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height)) else {
-            throw SoilMapError.invalidArgument("cannot create a \(width)x\(height) image")
-        }
-        defer { cairo_surface_destroy(surface) }
-        let context = cairo_create(surface)!
-        defer { cairo_destroy(context) }
-        cairo_set_source_rgb(context, 1, 1, 1)
-        cairo_paint(context)
-        cairo_select_font_face(context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD)
+        let canvas: Canvas
+        do { canvas = try Canvas(width: width, height: height) } catch { throw SoilMapError.invalidArgument(error.description) }
+        let ink = Colour(grey: 0.1), frame = Colour(grey: 0.3)
 
         // Title.
-        cairo_set_source_rgb(context, 0.1, 0.1, 0.1)
-        cairo_set_font_size(context, 22)
-        cairo_move_to(context, margin, margin + 22)
-        cairo_show_text(context, options.title)
-        cairo_select_font_face(context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL)
+        canvas.text(options.title, x: margin, y: margin + 22, size: 22, bold: true, colour: ink)
         if !options.subtitle.isEmpty {
-            cairo_set_font_size(context, 14)
-            cairo_set_source_rgb(context, 0.35, 0.35, 0.35)
-            cairo_move_to(context, margin, margin + 46)
-            cairo_show_text(context, options.subtitle)
+            canvas.text(options.subtitle, x: margin, y: margin + 46, size: 14, colour: Colour(grey: 0.35))
         }
 
         // The map: one image pixel per sample, drawn at its place; nodata light grey.
         let mapX = margin, mapY = margin + titleHeight
-        guard let image = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(mapWidth), Int32(mapHeight)) else {
-            throw SoilMapError.invalidArgument("cannot create the map image")
-        }
-        defer { cairo_surface_destroy(image) }
-        cairo_surface_flush(image)
-        let stride = Int(cairo_image_surface_get_stride(image))
-        let pixels = cairo_image_surface_get_data(image)!
         let lookup: [UInt32] = (0..<256).map { value in
             guard value != noData, value < colours.entries.count, colours.entries[value].alpha > 0 else { return 0xFFEE_EEEE }
             let colour = colours.entries[value]
             return 0xFF00_0000 | UInt32(colour.red) << 16 | UInt32(colour.green) << 8 | UInt32(colour.blue)
         }
-        for row in 0..<mapHeight {
-            let line = UnsafeMutableRawPointer(pixels + row * stride).assumingMemoryBound(to: UInt32.self)
-            for column in 0..<mapWidth { line[column] = lookup[Int(values[row * mapWidth + column])] }
+        do {
+            try canvas.image(pixels: values.map { lookup[Int($0)] }, width: mapWidth, height: mapHeight, x: mapX, y: mapY)
+        } catch {
+            throw SoilMapError.invalidArgument(error.description)
         }
-        cairo_surface_mark_dirty(image)
-        cairo_set_source_surface(context, image, mapX, mapY)
-        cairo_paint(context)
-        cairo_set_source_rgb(context, 0.3, 0.3, 0.3)
-        cairo_set_line_width(context, 1)
-        cairo_rectangle(context, mapX - 0.5, mapY - 0.5, Double(mapWidth) + 1, Double(mapHeight) + 1)
-        cairo_stroke(context)
+        canvas.strokeRectangle(x: mapX - 0.5, y: mapY - 0.5, width: Double(mapWidth) + 1, height: Double(mapHeight) + 1, colour: frame)
 
         // Legend.
         let legendX = mapX + Double(mapWidth) + margin
-        cairo_set_source_rgb(context, 0.1, 0.1, 0.1)
-        cairo_select_font_face(context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD)
-        cairo_set_font_size(context, 15)
-        cairo_move_to(context, legendX, mapY + 14)
-        cairo_show_text(context, band.bandDescription.isEmpty ? "Legend" : band.bandDescription)
-        cairo_select_font_face(context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL)
-        cairo_set_font_size(context, 13)
+        canvas.text(band.bandDescription.isEmpty ? "Legend" : band.bandDescription, x: legendX, y: mapY + 14, size: 15, bold: true, colour: ink)
         for (index, entry) in entries.enumerated() {
             let y = mapY + 30 + Double(index) * rowHeight
-            cairo_set_source_rgb(context, Double(entry.color.red) / 255, Double(entry.color.green) / 255, Double(entry.color.blue) / 255)
-            cairo_rectangle(context, legendX, y, 28, 18)
-            cairo_fill_preserve(context)
-            cairo_set_source_rgb(context, 0.3, 0.3, 0.3)
-            cairo_stroke(context)
-            cairo_set_source_rgb(context, 0.1, 0.1, 0.1)
-            cairo_move_to(context, legendX + 38, y + 14)
-            cairo_show_text(context, entry.label)
+            canvas.fillRectangle(x: legendX, y: y, width: 28, height: 18,
+                                 colour: Colour(red: entry.color.red, green: entry.color.green, blue: entry.color.blue), outline: frame)
+            canvas.text(entry.label, x: legendX + 38, y: y + 14, size: 13, colour: ink)
         }
 
         // Scale bar: a round length near a quarter of the map's width.
@@ -143,24 +107,15 @@ public enum Quicklook {
         let length = [1.0, 2, 5, 10].map { $0 * magnitude }.last { $0 <= target } ?? magnitude
         let barPixels = length / metresPerPixel
         let barY = mapY + max(Double(mapHeight), legendHeight) + 24
-        cairo_set_source_rgb(context, 0.1, 0.1, 0.1)
-        cairo_rectangle(context, mapX, barY, barPixels / 2, 6)
-        cairo_fill(context)
-        cairo_rectangle(context, mapX + barPixels / 2, barY, barPixels / 2, 6)
-        cairo_set_line_width(context, 1)
-        cairo_stroke(context)
-        cairo_set_font_size(context, 12)
+        canvas.fillRectangle(x: mapX, y: barY, width: barPixels / 2, height: 6, colour: ink)
+        canvas.strokeRectangle(x: mapX + barPixels / 2, y: barY, width: barPixels / 2, height: 6, colour: ink)
         let unitLabel = length >= 1000 ? "\(formatNumber(length / 1000)) km" : "\(formatNumber(length)) m"
         for (x, text) in [(mapX, "0"), (mapX + barPixels, unitLabel)] {
-            cairo_move_to(context, x - 3, barY + 22)
-            cairo_show_text(context, text)
+            canvas.text(text, x: x - 3, y: barY + 22, size: 12, colour: ink)
         }
 
         try transaction.write(png, pathExtension: "png") { temporary in
-            let status = cairo_surface_write_to_png(surface, temporary)
-            guard status == CAIRO_STATUS_SUCCESS else {
-                throw SoilMapError.invalidInput(path: png, "cannot be written (\(String(cString: cairo_status_to_string(status))))")
-            }
+            do { try canvas.writePNG(to: temporary) } catch { throw SoilMapError.invalidInput(path: png, "cannot be written (\(error))") }
         }
         return Legend(entries: entries, scaleBarMetres: length, width: width, height: height,
                       swatchCentres: entries.indices.map { (Int(legendX + 14), Int(mapY + 30 + Double($0) * rowHeight + 9)) })

@@ -165,10 +165,14 @@ struct PipelineParser {
         let runText = runDirectory ?? top["run_dir"].map { substitute($0.string ?? "", variables: variables, mark: $0.mark, report: true) }
             ?? "runs/\(name)"
         let runDirectoryPath = Self.absolute(runText)
+        if let problemText = RunLock.problemCreating(runDirectoryPath) {
+            problem("run directory \(runDirectoryPath): \(problemText)", at: top["run_dir"]?.mark)
+        }
 
         // Inputs.
         var inputs: [(name: String, paths: [String])] = []
         var inputMarks: [String: Mark] = [:]
+        var reportedMissing = Set<String>()
         if let node = top["inputs"] {
             if let mapping = node.mapping {
                 for (key, value) in mapping {
@@ -180,7 +184,10 @@ struct PipelineParser {
                     if let text = value.string {
                         let path = substitute(text, variables: variables, mark: value.mark, report: true)
                         inputs.append((inputName, [Self.absolute(path)]))
-                        if !FileManager.default.fileExists(atPath: path) { problem("input '\(inputName)': \(path): no such file", at: value.mark) }
+                        if !FileManager.default.fileExists(atPath: path) {
+                            problem("input '\(inputName)': \(path): no such file", at: value.mark)
+                            reportedMissing.insert(Self.absolute(path))
+                        }
                     } else if let glob = value.mapping?["glob"]?.string {
                         let pattern = substitute(glob, variables: variables, mark: value.mark, report: true)
                         let matches = Self.glob(pattern)
@@ -293,7 +300,7 @@ struct PipelineParser {
             var unusable = false
             for input in entry.step.inputPaths where !produced.contains(input) {
                 if !FileManager.default.fileExists(atPath: input) {
-                    problem("step '\(entry.name)': \(input): no such file", line: line, column: column)
+                    if !reportedMissing.contains(input) { problem("step '\(entry.name)': \(input): no such file", line: line, column: column) }
                     unusable = true
                 } else if let damage = InputCheck.damage(of: input) {
                     problem("step '\(entry.name)': \(input): \(damage)", line: line, column: column)

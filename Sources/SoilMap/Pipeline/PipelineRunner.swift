@@ -130,7 +130,7 @@ public final class PipelineRunner: @unchecked Sendable {
     @discardableResult
     public func run() throws -> RunManifest {
         let started = Date()
-        try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+        try RunLock.makeDirectory(runDirectory)
         let runLock = try RunLock(directory: runDirectory)
         defer { runLock.release() }
         let hashes = HashCache(path: (runDirectory as NSString).appendingPathComponent(".soilmap/hashes.json"))

@@ -11,7 +11,7 @@ public final class RunLock {
 
     public init(directory: String) throws {
         path = (directory as NSString).appendingPathComponent(".soilmap/lock")
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try RunLock.makeDirectory((path as NSString).deletingLastPathComponent)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw SoilMapError.invalidInput(path: directory, "cannot lock the run directory (\(String(cString: strerror(errno))))")
@@ -29,6 +29,36 @@ public final class RunLock {
         let text = "pid \(getpid()) on \(host), started \(formatter.string(from: Date()))\n"
         ftruncate(descriptor, 0)
         _ = text.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+    }
+
+    /// mkdir -p, with errno's words in the error (a read-only or full file system named as such).
+    static func makeDirectory(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw SoilMapError.invalidInput(path: path, "exists and is not a directory") }
+            return
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path { try makeDirectory(parent) }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+            throw SoilMapError.invalidInput(path: path, "cannot be created (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// Why the directory could not be created or written, or nil: the deepest existing ancestor must be a
+    /// writable directory (checked by `validate` before anything is written).
+    static func problemCreating(_ path: String) -> String? {
+        var existing = path
+        while !FileManager.default.fileExists(atPath: existing) {
+            let parent = (existing as NSString).deletingLastPathComponent
+            if parent == existing || parent.isEmpty { return nil }
+            existing = parent
+        }
+        var isDirectory: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: existing, isDirectory: &isDirectory)
+        guard isDirectory.boolValue else { return "\(existing) is not a directory" }
+        guard access(existing, W_OK) == 0 else { return "\(existing) is not writable (\(String(cString: strerror(errno))))" }
+        return nil
     }
 
     /// Releases the lock and empties the file (an empty file is no holder).

@@ -110,56 +110,73 @@ public enum TileEngine {
         let tiles = TileGrid(width: plan.grid.width, height: plan.grid.height, tileSize: options.tileSize)
         let valueInputCount = plan.inputs.filter { $0.maskRule == nil }.count
         let planeStride = (options.tileSize * options.tileSize + 15) / 16 * 16
-        let scheduler = OrderedScheduler<[Float]>(count: tiles.count, maxInFlight: options.threads * 2)
         let workers = min(options.threads, tiles.count)
         let sharedBlocks = plan.sharedBlockBudget(tileSize: options.tileSize, threads: workers).map { SharedBlockCache(budgetBytes: $0) }
+        try OrderedParallelMap.run(count: tiles.count, threads: workers, maxInFlight: options.threads * 2, makeWorker: {
+            let reader = try InputReader(plan: plan, tileSize: tiles.tileSize, sharedBlocks: sharedBlocks)
+            let kernel = try makeKernel()
+            let scratch = WorkerScratch(doubles: max(valueInputCount, 1) * planeStride + planeStride)
+            let inputs = scratch.doubles, mask = scratch.doubles + max(valueInputCount, 1) * planeStride
+            return { index in
+                let window = tiles.window(index)
+                try reader.read(window: window, into: inputs, planeStride: planeStride, maskScratch: mask)
+                return [Float](unsafeUninitializedCapacity: outputBandCount * planeStride) { buffer, initialized in
+                    _ = scratch
+                    kernel.compute(window: window, inputs: inputs, outputs: buffer.baseAddress!, planeStride: planeStride)
+                    initialized = outputBandCount * planeStride
+                }
+            }
+        }, consume: { index, result in
+            try result.withUnsafeBufferPointer { buffer in
+                try consume(tiles.window(index), index, buffer.baseAddress!, planeStride)
+            }
+            options.progress?(Double(index + 1) / Double(tiles.count))
+        })
+    }
+}
+
+/// Memory a worker thread keeps for its whole run (input planes, mask scratch), zeroed once, freed with it.
+final class WorkerScratch {
+    let doubles: UnsafeMutablePointer<Double>
+    init(doubles count: Int) {
+        doubles = .allocate(capacity: count)
+        doubles.initialize(repeating: 0, count: count)
+    }
+    deinit { doubles.deallocate() }
+}
+
+/// The one parallel loop of the engine and of zonal statistics: `threads` worker threads take item indices in
+/// order, each with state of its own made once by `makeWorker` (GDAL handles are per thread in GDAL 3.6), and the
+/// calling thread consumes the results strictly in index order. At most `maxInFlight` items run ahead of the
+/// consumer, which bounds memory; the first error, from a worker or from `consume`, stops everyone. Results do
+/// not depend on the thread count: each item is computed the same way whichever thread takes it, and consumed in
+/// the same order.
+enum OrderedParallelMap {
+    static func run<Result: Sendable>(count: Int, threads: Int, maxInFlight: Int,
+                                      makeWorker: @escaping @Sendable () throws -> (Int) throws -> Result,
+                                      consume: (Int, Result) throws -> Void) throws {
+        let scheduler = OrderedScheduler<Result>(count: count, maxInFlight: max(1, maxInFlight))
         let group = DispatchGroup()
-        for _ in 0..<workers {
+        for _ in 0..<max(1, min(threads, count)) {
             group.enter()
             let thread = Thread {
                 defer { group.leave() }
-                runWorker(plan: plan, tiles: tiles, sharedBlocks: sharedBlocks, valueInputCount: valueInputCount, outputBandCount: outputBandCount,
-                          planeStride: planeStride, scheduler: scheduler, makeKernel: makeKernel)
+                do {
+                    let work = try makeWorker()
+                    while let index = scheduler.nextTile() { scheduler.finish(index, try work(index)) }
+                } catch {
+                    scheduler.cancel(error)
+                }
             }
             thread.stackSize = 4 << 20
             thread.start()
         }
         defer { group.wait() }
         do {
-            for index in 0..<tiles.count {
-                let result = try scheduler.waitForResult(index)
-                try result.withUnsafeBufferPointer { buffer in
-                    try consume(tiles.window(index), index, buffer.baseAddress!, planeStride)
-                }
-                options.progress?(Double(index + 1) / Double(tiles.count))
-            }
+            for index in 0..<count { try consume(index, try scheduler.waitForResult(index)) }
         } catch {
             scheduler.cancel(error)
             throw error
-        }
-    }
-
-    private static func runWorker(plan: InputPlan, tiles: TileGrid, sharedBlocks: SharedBlockCache?, valueInputCount: Int,
-                                  outputBandCount: Int, planeStride: Int,
-                                  scheduler: OrderedScheduler<[Float]>, makeKernel: @Sendable () throws -> TileKernel) {
-        do {
-            let reader = try InputReader(plan: plan, tileSize: tiles.tileSize, sharedBlocks: sharedBlocks)
-            let kernel = try makeKernel()
-            let inputs = UnsafeMutablePointer<Double>.allocate(capacity: max(valueInputCount, 1) * planeStride)
-            let mask = UnsafeMutablePointer<Double>.allocate(capacity: planeStride)
-            defer { inputs.deallocate(); mask.deallocate() }
-            inputs.initialize(repeating: 0, count: max(valueInputCount, 1) * planeStride)
-            while let index = scheduler.nextTile() {
-                let window = tiles.window(index)
-                try reader.read(window: window, into: inputs, planeStride: planeStride, maskScratch: mask)
-                let output = [Float](unsafeUninitializedCapacity: outputBandCount * planeStride) { buffer, initialized in
-                    kernel.compute(window: window, inputs: inputs, outputs: buffer.baseAddress!, planeStride: planeStride)
-                    initialized = outputBandCount * planeStride
-                }
-                scheduler.finish(index, output)
-            }
-        } catch {
-            scheduler.cancel(error)
         }
     }
 }

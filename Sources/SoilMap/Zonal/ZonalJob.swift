@@ -190,63 +190,49 @@ public enum ZonalJob {
         }
         let template = ZoneAccumulator(keepHistogram: wantsHistogram, keepValues: wantsQuantiles && !integerData)
         var totals = [ZoneAccumulator](repeating: template, count: zones.count)
-        let scheduler = OrderedScheduler<[(Int, ZoneAccumulator)]>(count: stripCount, maxInFlight: engine.threads * 2)
-        let group = DispatchGroup()
         let mode = request.mode, stripRows = request.stripRows
         let zonesByStripCopy = zonesByStrip
-        for _ in 0..<min(engine.threads, max(stripCount, 1)) {
-            group.enter()
-            let thread = Thread {
-                defer { group.leave() }
-                do {
-                    let reader = try InputReader(plan: plan)
-                    let capacity = (grid.width * stripRows + 15) / 16 * 16
-                    let values = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
-                    let mask = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
-                    defer { values.deallocate(); mask.deallocate() }
-                    while let strip = scheduler.nextTile() {
-                        let firstRow = strip * stripRows, rows = min(stripRows, grid.height - firstRow)
-                        try reader.read(window: PixelWindow(column: 0, row: firstRow, width: grid.width, height: rows), into: values,
-                                        planeStride: capacity, maskScratch: mask)
-                        var partials: [(Int, ZoneAccumulator)] = []
-                        for zoneIndex in zonesByStripCopy[strip] {
-                            let zone = zones[zoneIndex], window = zone.window!
-                            let row0 = max(window.row, firstRow), row1 = min(window.endRow, firstRow + rows)
-                            let part = PixelWindow(column: window.column, row: row0, width: window.width, height: row1 - row0)
-                            let weights = try Self.weights(zone: zone, part: part, mode: mode, grid: grid)
-                            if template.histogram == nil && template.values == nil {
-                                partials.append((zoneIndex, Self.plainSums(values: values, stripFirstRow: firstRow, rasterWidth: grid.width,
-                                                                           part: part, weights: weights, cellArea: cellArea)))
-                                continue
-                            }
-                            var accumulator = template
-                            for row in 0..<part.height {
-                                let hectares = cellArea.hectares(row: part.row + row)
-                                let line = (part.row + row - firstRow) * grid.width + part.column
-                                for column in 0..<part.width {
-                                    let w = weights[row * part.width + column]
-                                    guard w > 0 else { continue }
-                                    let value = values[line + column]
-                                    guard !value.isNaN else { continue }
-                                    accumulator.add(value, weight: w, cellHectares: hectares)
-                                }
-                            }
-                            partials.append((zoneIndex, accumulator))
-                        }
-                        scheduler.finish(strip, partials)
+        try OrderedParallelMap.run(count: stripCount, threads: engine.threads, maxInFlight: engine.threads * 2, makeWorker: {
+            let reader = try InputReader(plan: plan)
+            let capacity = (grid.width * stripRows + 15) / 16 * 16
+            let scratch = WorkerScratch(doubles: 2 * capacity)
+            let values = scratch.doubles, mask = scratch.doubles + capacity
+            return { strip -> [(Int, ZoneAccumulator)] in
+                _ = scratch
+                let firstRow = strip * stripRows, rows = min(stripRows, grid.height - firstRow)
+                try reader.read(window: PixelWindow(column: 0, row: firstRow, width: grid.width, height: rows), into: values,
+                                planeStride: capacity, maskScratch: mask)
+                var partials: [(Int, ZoneAccumulator)] = []
+                for zoneIndex in zonesByStripCopy[strip] {
+                    let zone = zones[zoneIndex], window = zone.window!
+                    let row0 = max(window.row, firstRow), row1 = min(window.endRow, firstRow + rows)
+                    let part = PixelWindow(column: window.column, row: row0, width: window.width, height: row1 - row0)
+                    let weights = try Self.weights(zone: zone, part: part, mode: mode, grid: grid)
+                    if template.histogram == nil && template.values == nil {
+                        partials.append((zoneIndex, Self.plainSums(values: values, stripFirstRow: firstRow, rasterWidth: grid.width,
+                                                                   part: part, weights: weights, cellArea: cellArea)))
+                        continue
                     }
-                } catch {
-                    scheduler.cancel(error)
+                    var accumulator = template
+                    for row in 0..<part.height {
+                        let hectares = cellArea.hectares(row: part.row + row)
+                        let line = (part.row + row - firstRow) * grid.width + part.column
+                        for column in 0..<part.width {
+                            let w = weights[row * part.width + column]
+                            guard w > 0 else { continue }
+                            let value = values[line + column]
+                            guard !value.isNaN else { continue }
+                            accumulator.add(value, weight: w, cellHectares: hectares)
+                        }
+                    }
+                    partials.append((zoneIndex, accumulator))
                 }
+                return partials
             }
-            thread.stackSize = 4 << 20
-            thread.start()
-        }
-        defer { group.wait() }
-        for strip in 0..<stripCount {
-            for (zoneIndex, partial) in try scheduler.waitForResult(strip) { totals[zoneIndex].merge(partial) }
+        }, consume: { strip, partials in
+            for (zoneIndex, partial) in partials { totals[zoneIndex].merge(partial) }
             engine.progress?(Double(strip + 1) / Double(stripCount))
-        }
+        })
 
         warnings += summaryWarnings(zones: zones, totals: totals, request: request)
 
