@@ -15,7 +15,8 @@ public enum CombineMethod: Sendable {
 
 public enum CombineJob {
     /// Combines classified maps pixel by pixel (on the first map's grid; others aligned by nearest neighbour).
-    /// A pixel that is nodata in any input is nodata in the output.
+    /// A pixel that is nodata in any input is nodata in the output. The map's QGIS style (`MAP.qml`) is written
+    /// beside it when it has a legend.
     @discardableResult
     public static func run(inputs: [String], method: CombineMethod, to path: String, output: RasterOutputOptions = RasterOutputOptions(),
                            engine: EngineOptions = EngineOptions(), transaction: OutputTransaction? = nil) throws -> ClassScheme? {
@@ -27,6 +28,7 @@ public enum CombineJob {
     private static func write(inputs: [String], method: CombineMethod, to path: String, output: RasterOutputOptions,
                               engine: EngineOptions, transaction: OutputTransaction) throws -> ClassScheme? {
         try transaction.check(path)
+        try transaction.check(QGISStyle.stylePath(for: path))
         guard inputs.count >= 2 else { throw SoilMapError.invalidArgument("combine needs at least two classified maps") }
         if case .table(let table) = method, table.inputs.count != inputs.count {
             throw SoilMapError.invalidArgument("rule table \(table.id) takes \(table.inputs.count) maps (\(table.inputs.joined(separator: ", "))), not \(inputs.count)")
@@ -67,6 +69,9 @@ public enum CombineJob {
                                          if !legendNames.isEmpty { try band.setCategoryNames(legendNames) }
                                      }) {
             CombineKernel(method: method, inputCount: inputs.count, noData: noData)
+        }
+        if let style = QGISStyle.palettedRaster(colorTable: legendColours, categoryNames: legendNames, noData: noData) {
+            try QGISStyle.write(style, besides: path, transaction: transaction)
         }
         return scheme
     }
