@@ -1,7 +1,8 @@
 # soilmap: `make demo` and `make test` set up a fresh Debian machine (GDAL, PROJ) and run.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libgdal-dev libproj-dev gdal-bin libtiff-dev libdeflate-dev libzstd-dev libssl-dev python3-gdal python3-numpy python3-venv libcairo2-dev fonts-dejavu-core
+# chromium: the run report's tests run its script and draw it headless.
+APT_PACKAGES := libgdal-dev libproj-dev gdal-bin libtiff-dev libdeflate-dev libzstd-dev libssl-dev python3-gdal python3-numpy python3-venv libcairo2-dev fonts-dejavu-core chromium
 # Python peers for cross-checks and benchmarks; Debian's GDAL bindings need numpy 1.24 (Debian's own).
 # pystac 1.11 is the last release that ships the STAC 1.0.0 JSON schemas (validation of run catalogs, offline).
 VENV ?= /opt/soilmap-venv
