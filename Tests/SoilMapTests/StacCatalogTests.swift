@@ -109,6 +109,28 @@ import Testing
         #expect(item.datetime == nil && item.start_datetime == "2024-01-01T00:00:00Z" && item.end_datetime == "2024-12-31T23:59:59Z")
     }
 
+    @Test func itemsInSubfoldersLinkBackToTheRoot() throws {
+        let fixture = try RunFixture()
+        var manifest = fixture.manifest!
+        // The class map and its companions in maps/2024/, with a table of the same stem beside the catalog.
+        try FileManager.default.createDirectory(atPath: fixture.path + "/maps/2024", withIntermediateDirectories: true)
+        for name in ["classes.tif", "classes.tif.aux.xml", "classes.qml", "classes.png"] {
+            try FileManager.default.moveItem(atPath: "\(fixture.path)/\(name)", toPath: "\(fixture.path)/maps/2024/\(name)")
+        }
+        try FileManager.default.moveItem(atPath: fixture.path + "/by_tract.csv", toPath: fixture.path + "/classes.csv")
+        for index in manifest.steps[1].outputs.indices { manifest.steps[1].outputs[index].path = "maps/2024/" + manifest.steps[1].outputs[index].path }
+        manifest.steps[2].outputs[0].path = "classes.csv"
+        manifest.steps[2].inputs[0] = "maps/2024/classes.tif"
+        let documents = try StacCatalog.documents(for: manifest, runDirectory: fixture.path)
+        #expect(Set(documents.keys) == ["catalog.json", "ndvi.stac.json", "maps/2024/maps-2024-classes-tif.stac.json", "classes-csv.stac.json",
+                                        "ndvi_by_tract.stac.json"])
+        try fixture.write(documents)
+        let summary = try Self.check(fixture.path)
+        let classes = try #require(summary.items["maps-2024-classes-tif"])
+        #expect(classes.assets["data"]?.href == "./classes.tif" && classes.assets["aux-xml"]?.href == "./classes.tif.aux.xml")
+        #expect(summary.items["classes-csv"]?.geometry == "Polygon")
+    }
+
     @Test func datesFromThePipelineVariable() {
         func date(_ text: String) -> [String: JSONValue] { StacCatalog.datetime(text, fallback: "2026-12-01T08:00:03Z") }
         #expect(date("2024-06-15") == ["datetime": .string("2024-06-15T00:00:00Z")])
