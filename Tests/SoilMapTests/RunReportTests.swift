@@ -11,7 +11,7 @@ import Testing
     static let chromium = "/usr/bin/chromium"
 
     struct Page: Decodable {
-        struct Table: Decodable { var id: String?; var headers: [String]; var rows: [[String]]; var keys: [[String?]]; var hidden: [Bool] }
+        struct Table: Decodable { var id: String?; var headers: [String]; var labels: [String]; var rows: [[String]]; var keys: [[String?]]; var hidden: [Bool] }
         struct Image: Decodable { var alt: String?; var sha256: String; var bytes: Int }
         struct CSV: Decodable { var columns: [String]; var levels: [String: Int]; var target_met: [String: Int]; var rows: [[String: String]] }
         var tables: [Table]
@@ -54,35 +54,42 @@ import Testing
         #expect(page.images.first?.sha256 == (try Self.sha256(fixture.path + "/classes.png")))
         for label in ["Nước / đất trống", "Thực vật thưa", "Thực vật trung bình", "Thực vật dày"] { #expect(page.text.contains(label)) }
 
-        // The per-zone table: every zone row of the CSV, in its order, values as written (for sorting).
-        let zoneRows = csv.rows.filter { $0["level"] == "zone" }
-        let zones = try #require(page.table(withHeaders: ["zone_id", "zone_name", "Thực vật dày [%]", "target_pct", "target_met"], rows: zoneRows.count))
-        #expect(csv.levels == ["zone": 470, "group": 32, "total": 1])
+        // The per-zone table: every zone row of the CSV, in its order, values as written (for sorting); the class
+        // columns also carry their class's label.
+        let zoneRows = csv.rows.filter { $0["level"] == "zone" }, rollUpRows = csv.rows.filter { $0["level"] != "zone" }
+        #expect(zoneRows.count == 470 && csv.levels["total"] == 1 && rollUpRows.count == csv.levels["group"]! + 1)
+        let zones = try #require(page.table(withHeaders: ["zone_id", "zone_name", "class_4_pct", "target_pct", "target_met"], rows: zoneRows.count))
         #expect(!zones.headers.contains("level"))
+        #expect(zones.labels[zones.headers.firstIndex(of: "class_4_pct")!] == "Thực vật dày")
+        #expect(zones.labels[zones.headers.firstIndex(of: "class_1_ha")!] == "Nước / đất trống")
         let idColumn = try #require(zones.headers.firstIndex(of: "zone_id")), pctColumn = try #require(zones.headers.firstIndex(of: "target_pct"))
         #expect(zones.rows.map { $0[idColumn] } == zoneRows.map { $0["zone_id"]! })
         #expect(zones.keys.map { $0[pctColumn] } == zoneRows.map { $0["target_pct"]! })
         #expect(zones.rows.contains { $0.contains("São Benedito") })
 
-        // Roll-ups apart: the groups and the total, the group of zones without one named.
-        let rollUps = try #require(page.table(withHeaders: ["level", "zone_id", "target_met"], rows: 33))
-        #expect(Set(rollUps.rows.map { $0[0] }) == ["group", "total"])
-        #expect(rollUps.rows.contains { $0.contains("(zones without a group)") })
+        // Roll-ups apart: the groups and the total, by the groups' own id column.
+        let rollUps = try #require(page.table(withHeaders: ["level", "group_id", "group_name", "target_met"], rows: rollUpRows.count))
+        #expect(rollUps.rows.map { $0[0] } == rollUpRows.map { $0["level"]! })
+        #expect(rollUps.rows.map { $0[rollUps.headers.firstIndex(of: "group_id")!] } == rollUpRows.map { $0["group_id"]! })
+        #expect(!rollUps.headers.contains("zone_id"), "a column empty in every roll-up row is left out")
 
         // The target check: one row per unit, failures first, as many passes and failures as the CSV says.
         let target = try #require(page.table(withHeaders: ["level", "id", "name", "group", "target_pct", "target_met"]))
         let failures = csv.target_met["no"]!, passes = csv.target_met["yes"]!
-        #expect(failures == 22 && target.rows.count == 503)
+        #expect(failures > 10 && target.rows.count == csv.rows.count)
         #expect(target.rows.prefix(failures).allSatisfy { $0.last == "✗ not met" })
         #expect(target.rows.dropFirst(failures).allSatisfy { $0.last != "✗ not met" })
         #expect(target.rows.filter { $0.last == "✓ met" }.count == passes)
-        #expect(page.text.contains("449 of 470 zones meet the target · 21 do not"))
+        let zoneFailures = zoneRows.filter { $0["target_met"] == "no" }.count
+        #expect(page.text.contains("\(zoneRows.filter { $0["target_met"] == "yes" }.count) of 470 zones meet the target · \(zoneFailures) do not"))
         let ouroPreto = try #require(target.rows.first { $0[1] == "260960005000016" })
         #expect(ouroPreto == ["zone", "260960005000016", "Ouro Preto", "Ouro Preto", "60.25", "✗ not met"])
+        let group = try #require(rollUpRows.first { $0["level"] == "group" })
+        #expect(target.rows.contains { $0[0] == "group" && $0[1] == group["group_id"]! && $0[2] == group["group_name"]! })
 
         // The GeoPackage table: read through OGR's layers (zones, then groups and total).
         #expect(page.table(withHeaders: ["zone_id", "mean", "min", "max"], rows: 470) != nil)
-        #expect(page.table(withHeaders: ["level", "zone_id", "mean"], rows: 33) != nil)
+        #expect(page.table(withHeaders: ["level", "group_id", "mean"], rows: rollUpRows.count) != nil)
 
         // Steps and inputs.
         let steps = try #require(page.table(withHeaders: ["Step", "Kind", "Status", "Time", "Outputs", "Warnings"]))
@@ -129,6 +136,17 @@ import Testing
         }
     }
 
+    @Test func theGroupOfZonesWithoutOneIsNamed() {
+        // Tables where the zones without a group are rolled up into a group row with no id or name.
+        let columns = ["level", "zone_id", "zone_name", "group_id", "group_name", "target_met"]
+        let rows = [["group", "", "", "", "", "no"], ["group", "", "", "7", "Bảy", "yes"], ["total", "", "", "", "", "yes"]]
+        #expect(RunReport.Page.namingUngrouped(rows, columns: columns)
+                == [["group", "", "", "", "(zones without a group)", "no"], rows[1], rows[2]])
+        // Groups named in zone_name (the older layout): the name goes there.
+        let older = [["group", "", "", "", "", "no"], ["group", "7", "Bảy", "", "", "yes"]]
+        #expect(RunReport.Page.namingUngrouped(older, columns: columns)[0] == ["group", "", "(zones without a group)", "", "", "no"])
+    }
+
     @Test func csvAsSoilmapWritesIt() throws {
         let text = "\u{FEFF}a,\"b, with comma\",c\r\n1,\"say \"\"hi\"\"\",\r\n\"line\nbreak\",Đà Nẵng\n"
         let (columns, rows) = try CSVTable.parse(Data(text.utf8), path: "t.csv")
@@ -145,9 +163,9 @@ import Testing
         let html = try RunReport.html(for: fixture.manifest, runDirectory: fixture.path)
         try fixture.write(["report.html": html])
         let page = try Self.read(fixture.path + "/report.html")
-        let zones = try #require(page.tables.firstIndex { $0.headers.contains("Thực vật dày [%]") && $0.rows.count == 470 })
+        let zones = try #require(page.tables.firstIndex { $0.headers.contains("class_4_pct") && $0.rows.count == 470 })
         let tableID = try #require(page.tables[zones].id)
-        let column = try #require(page.tables[zones].headers.firstIndex(of: "Thực vật dày [%]"))
+        let column = try #require(page.tables[zones].headers.firstIndex(of: "class_4_pct"))
         // After the page's script: sort by the column (ascending, then descending), and filter without accents.
         let harness = """
         <script>

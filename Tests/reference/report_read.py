@@ -4,7 +4,8 @@ reader sees, as JSON:
 
   /usr/bin/python3 Tests/reference/report_read.py REPORT.html [--csv TABLE.csv]
 
-  {"tables": [{"id", "headers", "rows": [[cell text]], "keys": [[data-v or null]], "hidden": [bool]}],
+  {"tables": [{"id", "headers", "labels" (a class column's class label), "rows": [[cell text]],
+               "keys": [[data-v or null]], "hidden": [bool]}],
    "images": [{"alt", "sha256", "bytes"}], "text": "...", "external": [URLs of resources outside the page],
    "csv": {"columns", "levels": {level: rows}, "target_met": {value: rows}}}
 
@@ -43,7 +44,7 @@ class Reader(HTMLParser):
             data = base64.b64decode(src.split(",", 1)[1]) if src.startswith("data:image/png;base64,") else b""
             self.images.append({"alt": attrs.get("alt"), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)})
         elif tag == "table":
-            self.table = {"id": attrs.get("id"), "headers": [], "rows": [], "keys": [], "hidden": []}
+            self.table = {"id": attrs.get("id"), "headers": [], "labels": [], "rows": [], "keys": [], "hidden": []}
         elif tag in ("thead", "tbody"):
             self.section = "head" if tag == "thead" else "body"
         elif tag == "tr" and self.table is not None:
@@ -51,6 +52,8 @@ class Reader(HTMLParser):
             if self.section == "body":
                 self.table["keys"].append([])
                 self.table["hidden"].append("hidden" in attrs)
+        elif tag == "span" and "class-label" in (attrs.get("class") or "") and self.cell is not None:
+            self.cell.append(" | ")
         elif tag in ("td", "th") and self.row is not None:
             self.cell = []
             if tag == "td":
@@ -66,7 +69,8 @@ class Reader(HTMLParser):
             self.cell = None
         elif tag == "tr" and self.row is not None:
             if self.section == "head":
-                self.table["headers"] = self.row
+                self.table["headers"] = [cell.split(" | ")[0] for cell in self.row]
+                self.table["labels"] = [cell.split(" | ")[1] if " | " in cell else "" for cell in self.row]
             else:
                 self.table["rows"].append(self.row)
             self.row = None

@@ -83,10 +83,10 @@ extension RunReport {
                 targetCheck(table, zones: zones, rollUps: named)
                 if !rollUps.isEmpty {
                     body += "<h4>Roll-ups: groups and total</h4>\n"
-                    grid(columns: table.columns, rows: named, dropping: [], filter: rollUps.count > 10)
+                    grid(columns: table.columns, rows: named, dropping: [], filter: rollUps.count > 10, classes: table.classes)
                 }
                 body += "<h4>Zones</h4>\n"
-                grid(columns: table.columns, rows: zones, dropping: level == nil ? [] : ["level"], filter: true)
+                grid(columns: table.columns, rows: zones, dropping: level == nil ? [] : ["level"], filter: true, classes: table.classes)
                 body += "</article>\n"
             }
             body += "</section>\n"
@@ -144,7 +144,8 @@ extension RunReport {
 
         /// A sortable table (click a header), numbers right-aligned and kept exact for sorting; columns empty
         /// in every row are left out.
-        private mutating func grid(columns: [String], rows: [[String]], dropping: Set<String>, filter: Bool, compact: Bool = false) {
+        private mutating func grid(columns: [String], rows: [[String]], dropping: Set<String>, filter: Bool, compact: Bool = false,
+                                   classes: [Int: QGISStyle.Entry] = [:]) {
             tableCount += 1
             let id = "t\(tableCount)"
             let shown = columns.indices.filter { index in !dropping.contains(columns[index]) && rows.contains { !$0[index].isEmpty } }
@@ -155,7 +156,14 @@ extension RunReport {
                 body += "<input class=\"filter\" type=\"search\" data-table=\"\(id)\" placeholder=\"Find by name or id (accents optional)\" aria-label=\"Filter rows\">\n"
             }
             body += "<div class=\"scroll\(compact ? " compact" : "")\"><table id=\"\(id)\" class=\"sortable\"><thead><tr>"
-            body += shown.map { "<th\(numeric.contains($0) ? " class=\"num\"" : "") title=\"Sort by \(columns[$0].markupEscaped)\">\(columns[$0].markupEscaped)</th>" }.joined()
+            body += shown.map { index in
+                let name = columns[index]
+                // A class column also shows the class's label and colour ("class_4_pct" is a code, not a name).
+                let label = RunReport.classColumn(name).flatMap { classes[$0.code] }.map { entry in
+                    "<span class=\"class-label\"><span class=\"swatch small\" style=\"background:\(QGISStyle.hexColour(entry.color))\"></span>\(entry.label.markupEscaped)</span>"
+                } ?? ""
+                return "<th\(numeric.contains(index) ? " class=\"num\"" : "") title=\"Sort by \(name.markupEscaped)\">\(name.markupEscaped)\(label)</th>"
+            }.joined()
             body += "</tr></thead><tbody>\n"
             for row in rows {
                 body += "<tr>" + shown.map { index in cell(row[index], column: columns[index], numeric: numeric.contains(index)) }.joined() + "</tr>\n"
@@ -301,6 +309,8 @@ extension RunReport {
         .legend{flex:1 1 220px}
         .legend ul{list-style:none;margin:0;padding:0}.legend li{display:flex;align-items:center;gap:8px;margin:4px 0}
         .swatch{display:inline-block;width:26px;height:16px;border:1px solid #8893a0;border-radius:3px}
+        .swatch.small{width:12px;height:10px;margin-right:4px;vertical-align:-1px}
+        .class-label{display:block;font-weight:400;font-size:12px;color:var(--muted)}
         .code{font-variant-numeric:tabular-nums;color:var(--muted);min-width:1.5em;text-align:right}
         ul.plain{padding-left:18px}
         .scroll{overflow:auto;max-height:70vh;border:1px solid var(--line);border-radius:8px;background:#fff}

@@ -51,6 +51,8 @@ public enum RunReport {
         var path: String
         var columns: [String]
         var rows: [[String]]
+        /// The classes behind `class_N_...` columns, by code: the table's own lookup, else the class map's legend.
+        var classes: [Int: QGISStyle.Entry] = [:]
     }
 
     /// Every raster output with a colour table: its picture (the step's quicklook PNG, else drawn into a
@@ -98,10 +100,18 @@ public enum RunReport {
         for step in manifest.steps {
             for output in step.outputs where RunOutputKind(path: output.path) == .table {
                 let location = RunManifest.location(of: output.path, in: runDirectory)
-                let (columns, rows) = output.path.lowercased().hasSuffix(".csv")
-                    ? try CSVTable.parse(read(location, step: step), path: location)
-                    : try vectorTable(location, step: step)
-                tables.append(Table(step: step.name, path: output.path, columns: columns, rows: rows))
+                var table: Table
+                if output.path.lowercased().hasSuffix(".csv") {
+                    let (columns, rows) = try CSVTable.parse(read(location, step: step), path: location)
+                    table = Table(step: step.name, path: output.path, columns: columns, rows: rows)
+                } else {
+                    let (columns, rows, classes) = try vectorTable(location, step: step)
+                    table = Table(step: step.name, path: output.path, columns: columns, rows: rows, classes: classes)
+                }
+                if table.classes.isEmpty, table.columns.contains(where: { classColumn($0) != nil }) {
+                    table.classes = inputLegend(step, manifest: manifest, runDirectory: runDirectory)
+                }
+                tables.append(table)
             }
         }
         return tables
@@ -124,14 +134,27 @@ public enum RunReport {
         return data
     }
 
-    /// The attribute rows of every layer (GeoPackage: zones, groups, total), in the first layer's columns.
-    static func vectorTable(_ location: String, step: StepRecord) throws -> (columns: [String], rows: [[String]]) {
+    /// The attribute rows of every layer (GeoPackage: zones, groups, total) in the first layer's columns, and
+    /// the class lookup of the `classes` layer (code, label, colour) when there is one.
+    static func vectorTable(_ location: String, step: StepRecord) throws -> (columns: [String], rows: [[String]], classes: [Int: QGISStyle.Entry]) {
         guard FileManager.default.fileExists(atPath: location) else {
             throw SoilMapError.invalidInput(path: location, "is an output of step '\(step.name)' in the manifest but is missing from the run directory")
         }
         let dataset = try Dataset.open(location, kind: .vector)
-        let layers = dataset.layers
-        guard let first = layers.first else { return ([], []) }
+        let layers = dataset.layers.filter { $0.name != "classes" }
+        var classes: [Int: QGISStyle.Entry] = [:]
+        if let lookup = try? dataset.layer(named: "classes") {
+            let names = lookup.fields.map(\.name)
+            if let code = names.firstIndex(of: "code"), let label = names.firstIndex(of: "label") {
+                let colour = names.firstIndex(of: "colour") ?? names.firstIndex(of: "color")
+                for feature in lookup.features {
+                    guard let value = feature.value(at: code).doubleValue.map({ Int($0) }) else { continue }
+                    let hex = colour.map { feature.string(at: $0) } ?? ""
+                    classes[value] = QGISStyle.Entry(value: value, color: RGBA(hex: hex) ?? RGBA(red: 128, green: 128, blue: 128), label: feature.string(at: label))
+                }
+            }
+        }
+        guard let first = layers.first else { return ([], [], classes) }
         let columns = first.fields.map(\.name)
         var rows: [[String]] = []
         for layer in layers {
@@ -141,7 +164,25 @@ public enum RunReport {
                 rows.append(indices.map { index in index.map { feature.value(at: $0).stringValue ?? "" } ?? "" })
             }
         }
-        return (columns, rows)
+        return (columns, rows, classes)
+    }
+
+    /// "class_4_pct" -> (4, "pct"): the per-class columns of zonal statistics.
+    static func classColumn(_ name: String) -> (code: Int, measure: String)? {
+        let parts = name.split(separator: "_")
+        guard parts.count == 3, parts[0] == "class", let code = Int(parts[1]), ["cells", "ha", "pct"].contains(parts[2]) else { return nil }
+        return (code, String(parts[2]))
+    }
+
+    /// The legend of the class map a table was computed from (the step's first raster input with a colour table).
+    static func inputLegend(_ step: StepRecord, manifest: RunManifest, runDirectory: String) -> [Int: QGISStyle.Entry] {
+        for input in step.inputs where RunOutputKind(path: input) == .raster {
+            guard let band = try? Dataset.open(manifest.location(ofInput: input, in: runDirectory), kind: .raster).band(1),
+                  band.colorTable != nil || !band.categoryNames.isEmpty else { continue }
+            let entries = QGISStyle.entries(colorTable: band.colorTable, categoryNames: band.categoryNames, noData: band.noDataValue.map { Int($0) })
+            return Dictionary(entries.map { ($0.value, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+        return [:]
     }
 
     static func drawQuicklook(_ raster: String, title: String, subtitle: String) throws -> Data {
