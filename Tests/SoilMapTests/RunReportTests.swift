@@ -136,6 +136,38 @@ import Testing
         }
     }
 
+    /// The demo pipeline as `soilmap run` leaves it: its manifest catalogued and reported, checked by the same
+    /// independent readers.
+    @Test func theDemoPipelineRunIsCataloguedAndReported() throws {
+        let directory = TemporaryDirectory()
+        let runDirectory = directory.path("run")
+        var text = try String(contentsOfFile: Repository.path("pipelines/demo.yaml"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "  samples: samples", with: "  samples: \(Repository.path("samples"))")
+            .replacingOccurrences(of: "  out: out/demo", with: "  out: \(runDirectory)")
+        try text.write(toFile: directory.path("demo.yaml"), atomically: true, encoding: .utf8)
+        let result = try runSoilmap(["run", directory.path("demo.yaml"), "--set", "date=2025-06"])
+        try #require(result.status == 0, "\(result.stderr)")
+        let manifest = try JSONDecoder().decode(RunManifest.self, from: Data(contentsOf: URL(fileURLWithPath: runDirectory + "/manifest.json")))
+
+        for (path, data) in try StacCatalog.documents(for: manifest, runDirectory: runDirectory) {
+            try data.write(to: URL(fileURLWithPath: "\(runDirectory)/\(path)"))
+        }
+        let catalog = try StacCatalogTests.check(runDirectory)
+        #expect(Set(catalog.items.keys) == ["olinda_indices", "olinda_ndvi_classes", "olinda_ndvi_by_tract", "olinda_classes_by_tract"])
+        #expect(Set(catalog.items["olinda_ndvi_classes"]?.assets.keys.map { $0 } ?? []) == ["data", "quicklook", "qgis-style", "aux-xml"])
+        #expect(catalog.items.values.allSatisfy { $0.start_datetime == "2025-06-01T00:00:00Z" && $0.end_datetime == "2025-06-30T23:59:59Z" })
+        #expect(catalog.items.values.allSatisfy { $0.geometry == "Polygon" })
+
+        try RunReport.html(for: manifest, runDirectory: runDirectory).write(to: URL(fileURLWithPath: runDirectory + "/report.html"))
+        let page = try Self.read(runDirectory + "/report.html")
+        #expect(page.external.isEmpty && page.images.count == 1)
+        #expect(page.images.first?.sha256 == (try Self.sha256(runDirectory + "/olinda_ndvi_classes.png")))
+        let zones = try #require(page.table(withHeaders: ["zone_id", "class_3_pct", "target_met"], rows: 470))
+        #expect(zones.labels[zones.headers.firstIndex(of: "class_3_pct")!] == "Thực vật trung bình", "from the GeoPackage's classes table")
+        #expect(page.table(withHeaders: ["zone_id", "mean", "std"], rows: 470) != nil)
+        #expect(page.text.contains("12 of 470 zones have an empty CD_GEOCODB"))
+    }
+
     @Test func theGroupOfZonesWithoutOneIsNamed() {
         // Tables where the zones without a group are rolled up into a group row with no id or name.
         let columns = ["level", "zone_id", "zone_name", "group_id", "group_name", "target_met"]

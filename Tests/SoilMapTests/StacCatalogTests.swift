@@ -143,6 +143,16 @@ import Testing
         }
     }
 
+    @Test func theRunsDayIsTheFinishingInstant() throws {
+        var manifest = RunManifest(pipeline: "p.yaml", pipelineSHA256: "", variables: ["date": "2026-12-01"], startedAt: "2026-12-01T08:00:00Z",
+                                   finishedAt: "2026-12-01T08:00:03Z", software: .current, threads: 1, inputs: [], steps: [], status: "succeeded")
+        #expect(manifest.dataDate == "2026-12-01T08:00:03Z")
+        manifest.variables["date"] = "2026-11-30"
+        #expect(manifest.dataDate == "2026-11-30")
+        manifest.variables = [:]
+        #expect(manifest.dataDate == "2026-12-01T08:00:03Z")
+    }
+
     @Test func clashingStemsGetDistinctIDs() {
         #expect(StacCatalog.uniqueIDs(["a/classes.tif", "b/classes.tif", "classes.csv", "ndvi.tif"])
                 == ["a-classes-tif", "b-classes-tif", "classes-csv", "ndvi"])

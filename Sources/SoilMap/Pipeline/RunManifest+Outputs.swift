@@ -58,8 +58,12 @@ extension RunManifest {
         return produced ? Self.location(of: input, in: runDirectory) : input
     }
 
-    /// The date the results describe: the `date` variable when the pipeline set one, else when the run finished.
-    var dataDate: String { variables["date"].flatMap { $0.isEmpty ? nil : $0 } ?? finishedAt }
+    /// The date the results describe: the `date` variable when the pipeline set one, else when the run finished
+    /// (also when `date` is the day the run finished, as `${date}` is by default: the instant says more).
+    var dataDate: String {
+        guard let date = variables["date"], !date.isEmpty, !finishedAt.hasPrefix(date + "T") else { return finishedAt }
+        return date
+    }
 }
 
 extension StepRecord {
