@@ -1,10 +1,12 @@
 # soilmap: `make demo` and `make test` set up a fresh Debian machine (GDAL, PROJ) and run.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libgdal-dev libproj-dev gdal-bin libtiff-dev libdeflate-dev libzstd-dev libssl-dev python3-gdal python3-numpy python3-venv libcairo2-dev fonts-dejavu-core
+# chromium: the run report's tests run its script and draw it headless.
+APT_PACKAGES := libgdal-dev libproj-dev gdal-bin libtiff-dev libdeflate-dev libzstd-dev libssl-dev python3-gdal python3-numpy python3-venv libcairo2-dev fonts-dejavu-core chromium
 # Python peers for cross-checks and benchmarks; Debian's GDAL bindings need numpy 1.24 (Debian's own).
+# pystac 1.11 is the last release that ships the STAC 1.0.0 JSON schemas (validation of run catalogs, offline).
 VENV ?= /opt/soilmap-venv
-VENV_PACKAGES := numpy==1.24.2 spyndex rasterstats exactextract jenkspy
+VENV_PACKAGES := numpy==1.24.2 spyndex rasterstats exactextract jenkspy 'pystac[validation]==1.11.0'
 export SOILMAP_VENV := $(VENV)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/soilmap
@@ -31,7 +33,7 @@ setup:
 
 # A venv that sees Debian's GDAL bindings, with the PyPI reference tools; made once, kept outside the checkout.
 venv: setup
-	@if $(VENV)/bin/python -c "import spyndex, rasterstats, exactextract, jenkspy" 2>/dev/null; then \
+	@if $(VENV)/bin/python -c "import spyndex, rasterstats, exactextract, jenkspy, jsonschema, pystac; assert pystac.__version__ == '1.11.0'" 2>/dev/null; then \
 	  echo "venv: $(VENV) ready"; \
 	else \
 	  echo "venv: creating $(VENV) with $(VENV_PACKAGES)"; \

@@ -119,8 +119,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory.path("missing"), withIntermediateDirectories: false)
         let png = directory.path("missing/map.png")
         #expect(try runSoilmap(["classify", Repository.landsat, "--breaks", "50,100", "-o", classes, "--quicklook", png, "-q"]).status == 0)
-        // GTiff keeps category names in the .aux.xml sidecar, committed with the map.
-        #expect(Set(directory.files) == ["classes.tif", "classes.tif.aux.xml", "missing"])
+        // GTiff keeps category names in the .aux.xml sidecar, committed with the map, and so is its QGIS style.
+        #expect(Set(directory.files) == ["classes.tif", "classes.tif.aux.xml", "classes.qml", "missing"])
         #expect(FileManager.default.fileExists(atPath: png))
     }
 

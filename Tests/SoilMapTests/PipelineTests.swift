@@ -132,7 +132,7 @@ import Testing
         #expect(firstEvents.filter { $0.contains("\"event\":\"step_finished\"") && $0.contains("\"status\":\"computed\"") }.count == 4)
         let outputs = try Self.outputs(runDirectory)
         #expect(Set(outputs.keys) == ["olinda_indices.tif", "olinda_ndvi_classes.tif", "olinda_ndvi_classes.tif.aux.xml", "olinda_ndvi_classes.png",
-                                      "olinda_ndvi_by_tract.csv", "olinda_classes_by_tract.gpkg"])
+                                      "olinda_ndvi_classes.qml", "olinda_ndvi_by_tract.csv", "olinda_classes_by_tract.gpkg"])
         // The manifest agrees with the files on disk, and with an independent hash of the inputs.
         let manifest = try Self.manifest(runDirectory)
         #expect(manifest.status == "succeeded" && manifest.steps.map(\.name) == ["indices", "ndvi_classes", "ndvi_by_tract", "classes_by_tract"])
@@ -150,7 +150,7 @@ import Testing
 
         let verified = try runSoilmap(["verify", runDirectory])
         #expect(verified.status == 0, "\(verified.stderr)")
-        #expect(verified.stdout.split(separator: "\n").count == 6 && verified.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("identical") })
+        #expect(verified.stdout.split(separator: "\n").count == 7 && verified.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("identical") })
 
         // One byte of the scheme changes (a class colour, #1A9641 -> #1A9640): verify names the input; run recomputes
         // the classes and the table made from them (its class lookup has the colour), and reuses the indices and

@@ -34,7 +34,8 @@ public struct ClassifySummary: Sendable {
 
 public enum ClassifyJob {
     /// Classifies one band into a Byte raster with nodata, a colour table and category names (QGIS and gdalinfo
-    /// show the legend as they are), the scheme, breaks and source raster in the metadata.
+    /// show the legend as they are), the scheme, breaks and source raster in the metadata; and its QGIS style
+    /// beside it (`MAP.qml`, see `QGISStyle`), committed with the map.
     @discardableResult
     public static func run(_ request: ClassifyRequest, to path: String, output: RasterOutputOptions = RasterOutputOptions(),
                            engine: EngineOptions = EngineOptions(), transaction: OutputTransaction? = nil) throws -> ClassifySummary {
@@ -46,6 +47,7 @@ public enum ClassifyJob {
     private static func write(_ request: ClassifyRequest, to path: String, output: RasterOutputOptions, engine: EngineOptions,
                               transaction: OutputTransaction) throws -> ClassifySummary {
         try transaction.check(path)
+        try transaction.check(QGISStyle.stylePath(for: path))
         var description: String?
         let scheme: ClassScheme
         switch request.rule {
@@ -79,6 +81,8 @@ public enum ClassifyJob {
             }) {
             ClassifyKernel(scheme: scheme)
         }
+        try QGISStyle.write(QGISStyle.palettedRaster(scheme: scheme, vietnameseLabels: request.vietnameseLabels), besides: path,
+                            transaction: transaction)
         return ClassifySummary(path: path, scheme: scheme, breaksDescription: description, warnings: scheme.warnings + writerWarnings)
     }
 }

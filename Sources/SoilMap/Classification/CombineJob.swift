@@ -35,6 +35,7 @@ public enum CombineJob {
     /// the one the method combines: sdg-15.3.1 for one-out-all-out and the sdg-productivity table. Trends.Earth's
     /// own layers (-1 degraded, 0 stable, 1 improved) are read as sdg-15.3.1 classes (`inputCodes`). worst-of
     /// takes the lowest value over schemes whose worst class is the lowest (sdg-15.3.1: degraded), else the highest.
+    /// The map's QGIS style (`MAP.qml`) is written beside it when it has a legend.
     @discardableResult
     public static func run(inputs paths: [String], method: CombineMethod, inputCodes: CombineInputCodes = .automatic, to path: String,
                            output: RasterOutputOptions = RasterOutputOptions(), engine: EngineOptions = EngineOptions(),
@@ -47,6 +48,7 @@ public enum CombineJob {
     private static func write(inputs paths: [String], method: CombineMethod, inputCodes: CombineInputCodes, to path: String,
                               output: RasterOutputOptions, engine: EngineOptions, transaction: OutputTransaction) throws -> CombineSummary {
         try transaction.check(path)
+        try transaction.check(QGISStyle.stylePath(for: path))
         guard paths.count >= 2 else { throw SoilMapError.invalidArgument("combine needs at least two classified maps") }
         if case .table(let table) = method, table.inputs.count != paths.count {
             throw SoilMapError.invalidArgument("rule table \(table.id) takes \(table.inputs.count) maps (\(table.inputs.joined(separator: ", "))), not \(paths.count)")
@@ -107,9 +109,12 @@ public enum CombineJob {
         let noData = scheme?.noData ?? firstNoData.map { (0...255).contains($0) && $0.rounded() == $0 ? Int($0) : 255 } ?? 0
         var metadata = scheme?.metadata ?? inheritedMetadata
         metadata["COMBINE_METHOD"] = describe(method, worst: worst)
-        metadata["COMBINE_INPUTS"] = paths.joined(separator: ";")
+        // File names, not paths: a map must not depend on the folder it was computed in.
+        metadata["COMBINE_INPUTS"] = paths.map { ($0 as NSString).lastPathComponent }.joined(separator: ";")
         let trendsEarthInputs = inputs.filter(\.isTrendsEarth).map(\.path)
-        if !trendsEarthInputs.isEmpty { metadata["COMBINE_TRENDS_EARTH_INPUTS"] = trendsEarthInputs.joined(separator: ";") }
+        if !trendsEarthInputs.isEmpty {
+            metadata["COMBINE_TRENDS_EARTH_INPUTS"] = trendsEarthInputs.map { ($0 as NSString).lastPathComponent }.joined(separator: ";")
+        }
         metadata["SOILMAP_VERSION"] = SoilMapVersion.string
         let legendColours = colours ?? scheme?.colorTable
         let legendNames = names.isEmpty ? scheme?.categoryNames() ?? [] : names
@@ -127,6 +132,9 @@ public enum CombineJob {
         for (index, count) in strays.counts.enumerated() where count > 0 {
             let pixels = count == 1 ? "1 pixel holds a value" : "\(count) pixels hold values"
             warnings.append("\(inputs[index].path): \(pixels) outside \(domains[index]?.description ?? "its classes"); \(count == 1 ? "it" : "they") became nodata")
+        }
+        if let style = QGISStyle.palettedRaster(colorTable: legendColours, categoryNames: legendNames, noData: noData) {
+            try QGISStyle.write(style, besides: path, transaction: transaction)
         }
         return CombineSummary(path: path, scheme: scheme, trendsEarthInputs: trendsEarthInputs, warnings: warnings)
     }

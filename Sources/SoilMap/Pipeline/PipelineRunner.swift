@@ -259,14 +259,36 @@ public final class PipelineRunner: @unchecked Sendable {
         let computed = state.records.values.filter { $0.status == "computed" }.count
         let reused = state.records.values.filter { $0.status == "reused" }.count
         if let failure = state.failure {
-            try Self.writeManifest(manifest(status: "failed", error: failure.description), in: runDirectory)
+            let final = manifest(status: "failed", error: failure.description)
+            try Self.writeManifest(final, in: runDirectory)
+            writeProducts(of: final, emit: emit)
             emit(.finished(status: "failed", seconds: seconds, computed: computed, reused: reused))
             throw failure
         }
         let final = manifest(status: "succeeded")
         try Self.writeManifest(final, in: runDirectory)
+        writeProducts(of: final, emit: emit)
         emit(.finished(status: "succeeded", seconds: seconds, computed: computed, reused: reused))
         return final
+    }
+
+    /// report.html and the STAC catalog of the run (one Item per map or table), written together after the
+    /// manifest; a failure to write them is a warning: the outputs and the manifest are what the run owes.
+    func writeProducts(of manifest: RunManifest, emit: @Sendable (RunEvent) -> Void) {
+        guard pipeline.report else { return }
+        do {
+            var documents = try StacCatalog.documents(for: manifest, runDirectory: runDirectory)
+            documents["report.html"] = try RunReport.html(for: manifest, runDirectory: runDirectory)
+            let transaction = OutputTransaction(overwrite: true)
+            for (path, data) in documents.sorted(by: { $0.key < $1.key }) {
+                try transaction.write((runDirectory as NSString).appendingPathComponent(path)) { temporary in
+                    try data.write(to: URL(fileURLWithPath: temporary))
+                }
+            }
+            try transaction.commit()
+        } catch {
+            emit(.warning(step: nil, message: "report and catalog not written: \(error)"))
+        }
     }
 
     static func writeManifest(_ manifest: RunManifest, in runDirectory: String) throws {
