@@ -43,7 +43,7 @@ bench_init() {
 }
 
 # bench_begin NAME: rows recorded from now on go to results/NAME.tsv (truncated), rendered to results/NAME.md
-# TSV: section \t label \t status \t times(csv) \t maxrss_kb \t out_bytes \t cmd
+# TSV: section \t label \t status \t times(csv) \t maxrss_kb \t out_bytes \t cmd \t cpu_times(csv, user+sys s)
 bench_begin() {
     BENCH_NAME=$1
     BENCH_TSV=$BENCH_RESULTS/$1.tsv
@@ -77,15 +77,15 @@ _bench_cmdstr() {  # shell-quoted command line, paths relative to the repository
     printf '%s' "${s//$BENCH_ROOT\//}"
 }
 
-_bench_record() {  # status times rss bytes label cmd
+_bench_record() {  # status times rss bytes label cmd [cpu_times]
     [[ -n ${BENCH_TSV:-} ]] || bench_begin rows
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$BENCH_SECTION" "$5" "$1" "$2" "$3" "$4" "$6" >>"$BENCH_TSV"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$BENCH_SECTION" "$5" "$1" "$2" "$3" "$4" "$6" "${7:-}" >>"$BENCH_TSV"
 }
 
 # time_row LABEL CMD [ARGS...]
 time_row() {
     local label=$1; shift
-    local cmdstr i rc t0 t1 times="" maxrss=0 rss bytes=0 tf ef of
+    local cmdstr i rc t0 t1 times="" cpu cpus="" maxrss=0 rss bytes=0 tf ef of
     cmdstr=$(_bench_cmdstr "$@")
     tf=$(mktemp) ef=$BENCH_WORK/last.stderr of=$BENCH_WORK/last.stdout
     local run=("$@")
@@ -110,12 +110,15 @@ time_row() {
         local dt
         dt=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')
         times+="$dt,"
+        # CPU time (user + system) of the command and its children: steadier than wall time on a busy machine
+        cpu=$(awk -F': ' '/User time \(seconds\)/{u=$2} /System time \(seconds\)/{s=$2} END{printf "%.2f", u+s}' "$tf")
+        cpus+="$cpu,"
         rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$tf")
         ((rss > maxrss)) && maxrss=$rss
         bytes=$(du -sb "$BENCH_OUT" | awk '{print $1}')
-        bench_log "$label run $i/$BENCH_REPEAT: $dt s, RSS $((rss / 1024)) MB, output $((bytes / 1048576)) MB"
+        bench_log "$label run $i/$BENCH_REPEAT: $dt s (CPU $cpu s), RSS $((rss / 1024)) MB, output $((bytes / 1048576)) MB"
     done
-    _bench_record ok "${times%,}" "$maxrss" "$bytes" "$label" "$cmdstr"
+    _bench_record ok "${times%,}" "$maxrss" "$bytes" "$label" "$cmdstr" "${cpus%,}"
     rm -f "$tf"
     [[ ${BENCH_KEEP_OUT:-0} == 1 ]] || _bench_clean_out   # BENCH_KEEP_OUT=1: keep the last run's output
 }

@@ -8,6 +8,7 @@
 #   BENCH_FULL=1          also the 32768² (1.07 Gpx) peak-memory rows (same as BENCH_GIGAPIXEL=1)
 #   BENCH_GIGAPIXEL=0/1   force the gigapixel rows off/on
 #   BENCH_INDICES=0       skip the index rows (e.g. to run only bench/rows.d/*.sh)
+#   BENCH_ZONAL, BENCH_PIPELINE   zonal and pipeline rows (default: BENCH_FULL); BENCH_CLASSIFY=0 skips classify
 #   BENCH_NO_INSTALL=1    never call apt-get/pip (fail rows instead)
 #   BENCH_TIMEOUT=900     per-command timeout in seconds
 #   SOILMAP_VENV=path     Python venv for exactextract/rasterstats (default /opt/soilmap-venv)
