@@ -285,7 +285,9 @@ import Testing
         let failed = try runSoilmap(["run", file, "--set", "out=\(full)/run", "-q"])
         #expect(failed.status == 1)
         #expect(failed.stderr.hasSuffix("\(full)/run/olinda_indices.tif: no space left on device\n"), "\(failed.stderr)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: full + "/run").filter { !$0.hasPrefix(".") }.sorted() == ["manifest.json", "run.log"])
+        // The failed run's manifest, log and report (which says it failed); no map, no partial file.
+        let kept = try FileManager.default.contentsOfDirectory(atPath: full + "/run").filter { !$0.hasPrefix(".") }
+        #expect(kept.allSatisfy { ["manifest.json", "run.log", "report.html", "catalog.json"].contains($0) } && kept.contains("manifest.json"), "\(kept)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: full + "/run").filter { $0.hasPrefix(".soilmap-") }.isEmpty)
     }
 
@@ -326,7 +328,10 @@ import Testing
         let manifest = try Self.manifest(runDirectory)
         #expect(manifest.status == "failed" && manifest.error?.hasPrefix("step 'bad'") == true)
         #expect(manifest.steps.map(\.name) == ["indices"])
-        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: runDirectory)) == [".soilmap", "manifest.json", "run.log", "ndvi.tif"])
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: runDirectory)) ==
+                [".soilmap", "manifest.json", "run.log", "ndvi.tif", "ndvi.stac.json", "catalog.json", "report.html"])
+        let report = try String(contentsOfFile: runDirectory + "/report.html", encoding: .utf8)
+        #expect(report.contains("FAILED") || report.contains("failed"))
         let again = try runSoilmap(["run", file, "--threads", "1", "--log-format", "text"])
         #expect(again.status == 1 && again.stderr.contains("indices: reused"))
     }

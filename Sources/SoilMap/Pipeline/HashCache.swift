@@ -52,9 +52,11 @@ public final class HashCache: @unchecked Sendable {
         return FileRecord(path: file, size: result.size, sha256: result.sha256)
     }
 
-    /// Records a hash computed elsewhere (an output hashed as it was committed).
+    /// Records the hash of an output soilmap just committed. It was hashed from its temporary file, which nothing
+    /// else writes, before the rename made it visible, so its content and time stamp are final: remembered at
+    /// once (else the next run would hash every output again).
     public func remember(_ record: FileRecord) {
-        guard let identity = FileIdentity(path: record.path), identity.size == record.size, identity.settled else { return }
+        guard let identity = FileIdentity(path: record.path), identity.size == record.size else { return }
         lock.lock()
         entries[record.path] = Entry(identity: identity, sha256: record.sha256)
         changed = true

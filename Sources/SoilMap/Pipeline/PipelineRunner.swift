@@ -62,11 +62,14 @@ public final class PipelineRunner: @unchecked Sendable {
 
     /// The cache key and reuse decision of one step, given the hashes of what earlier steps wrote.
     func plan(_ entry: Pipeline.Entry, previous: [String: StepRecord], produced: [String: FileRecord], hashes: HashCache) throws -> Plan {
-        var inputs: [FileRecord] = []
-        for path in entry.step.inputPaths {
-            if let record = produced[path] { inputs.append(record); continue }
-            inputs.append(try hashes.digest(of: path))
+        // Inputs not yet known are hashed side by side (two bands of a new scene take the time of one).
+        let paths = entry.step.inputPaths
+        let results = ResultSlots<FileRecord>(count: paths.count)
+        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+            if let record = produced[paths[index]] { results.set(index, .success(record)); return }
+            results.set(index, Result { try hashes.digest(of: paths[index]) })
         }
+        let inputs = try results.values()
         let parameters = try entry.step.resolvedParameters { [runDirectory] path in
             let prefix = runDirectory + "/"
             return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
@@ -301,6 +304,20 @@ public final class PipelineRunner: @unchecked Sendable {
         }
         try transaction.commit()
     }
+}
+
+/// One result per index, filled from several threads.
+final class ResultSlots<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<Value, Error>?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ result: Result<Value, Error>) {
+        lock.lock()
+        slots[index] = result
+        lock.unlock()
+    }
+    /// The values in index order; the first error, in index order, if any.
+    func values() throws -> [Value] { try slots.map { try $0!.get() } }
 }
 
 /// What the launching loop and the step threads share, guarded by `condition`.
