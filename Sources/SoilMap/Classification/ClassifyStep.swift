@@ -96,6 +96,13 @@ public struct ClassifyParameters: StepParameters {
     public func outputOptions(overwrite: Bool) throws -> RasterOutputOptions {
         try RasterOutputOptions(formatName: format ?? "GTiff", creationOptions: creationOptions ?? [], overwrite: overwrite)
     }
+
+    /// The options a step writes with: the map also carries how to make it again (`StepProvenance`).
+    func outputOptions(overwrite: Bool, provenanceOf kind: String) throws -> RasterOutputOptions {
+        var options = try outputOptions(overwrite: overwrite)
+        options.metadata = try StepProvenance.metadata(kind: kind, parameters: self)
+        return options
+    }
 }
 
 public struct ClassifyStep: Step {
@@ -111,7 +118,7 @@ public struct ClassifyStep: Step {
         if let quicklook = parameters.quicklook { try transaction.check(quicklook) }
         let request = ClassifyRequest(input: parameters.input, band: parameters.band ?? 1, rule: try parameters.rule(),
                                       vietnameseLabels: parameters.labels == "vi")
-        let summary = try ClassifyJob.run(request, to: parameters.output, output: try parameters.outputOptions(overwrite: context.overwrite),
+        let summary = try ClassifyJob.run(request, to: parameters.output, output: try parameters.outputOptions(overwrite: context.overwrite, provenanceOf: Self.kind),
                                           engine: context.engine, transaction: transaction)
         summary.warnings.forEach(context.diagnostics.warn)
         if let quicklook = parameters.quicklook {

@@ -87,6 +87,13 @@ public struct CombineParameters: StepParameters {
     public func outputOptions(overwrite: Bool) throws -> RasterOutputOptions {
         try RasterOutputOptions(formatName: format ?? "GTiff", creationOptions: creationOptions ?? [], overwrite: overwrite)
     }
+
+    /// The options a step writes with: the map also carries how to make it again (`StepProvenance`).
+    func outputOptions(overwrite: Bool, provenanceOf kind: String) throws -> RasterOutputOptions {
+        var options = try outputOptions(overwrite: overwrite)
+        options.metadata = try StepProvenance.metadata(kind: kind, parameters: self)
+        return options
+    }
 }
 
 public struct CombineStep: Step {
@@ -99,7 +106,7 @@ public struct CombineStep: Step {
     public func run(in context: RunContext, transaction: OutputTransaction) throws -> CombineSummary {
         let summary = try CombineJob.run(inputs: parameters.inputs, method: try parameters.combineMethod(),
                                          inputCodes: try parameters.combineInputCodes(), to: parameters.output,
-                                         output: try parameters.outputOptions(overwrite: context.overwrite), engine: context.engine,
+                                         output: try parameters.outputOptions(overwrite: context.overwrite, provenanceOf: Self.kind), engine: context.engine,
                                          transaction: transaction)
         summary.warnings.forEach(context.diagnostics.warn)
         return summary

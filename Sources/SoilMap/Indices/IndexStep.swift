@@ -136,6 +136,13 @@ public struct IndexParameters: StepParameters {
     public func outputOptions(overwrite: Bool) throws -> RasterOutputOptions {
         try RasterOutputOptions(formatName: format ?? "GTiff", creationOptions: creationOptions ?? [], overwrite: overwrite)
     }
+
+    /// The options a step writes with: the map also carries how to make it again (`StepProvenance`).
+    func outputOptions(overwrite: Bool, provenanceOf kind: String) throws -> RasterOutputOptions {
+        var options = try outputOptions(overwrite: overwrite)
+        options.metadata = try StepProvenance.metadata(kind: kind, parameters: self)
+        return options
+    }
 }
 
 public struct IndexStep: Step {
@@ -146,7 +153,7 @@ public struct IndexStep: Step {
 
     public func run(in context: RunContext, transaction: OutputTransaction) throws -> IndexRunSummary {
         let summary = try IndexJob.run(try parameters.request(), to: parameters.output,
-                                       output: try parameters.outputOptions(overwrite: context.overwrite), engine: context.engine,
+                                       output: try parameters.outputOptions(overwrite: context.overwrite, provenanceOf: Self.kind), engine: context.engine,
                                        transaction: transaction)
         summary.warnings.forEach(context.diagnostics.warn)
         return summary

@@ -83,6 +83,7 @@ extension CombineParameters: CommandLineConvertible {
         if let method { words += ["--method", method] }
         if let table { words += ["--table", table] }
         if let degradedValue, method == "count" { words += ["--degraded-value", String(degradedValue)] }
+        if let inputCodes, inputCodes != CombineInputCodes.automatic.rawValue { words += ["--input-codes", inputCodes] }
         if let format { words += ["--format", format] }
         for option in creationOptions ?? [] { words += ["--co", option] }
         return words + ["-o", output]
