@@ -145,6 +145,9 @@ public final class PipelineRunner: @unchecked Sendable {
             events(event)
         }
         emit(.started(pipeline: pipeline.file, runDirectory: runDirectory, steps: pipeline.steps.count))
+        if let stale = runLock.staleHolder {
+            emit(.warning(step: nil, message: "\(runLock.path): a run that is gone held this directory (\(stale)); taken over, its finished steps are reused"))
+        }
 
         let order = pipeline.orderedSteps
         let state = RunState()
