@@ -30,7 +30,9 @@ import Testing
             #expect(metadata["SOILMAP_INPUTS"] == (map == "vi.tif" ? "L7_ETMs.tif (798453 bytes)"
                                                                     : "vi.tif (\(FileManager.default.contents(atPath: first + "/vi.tif")!.count) bytes); ndvi-cover.yaml (911 bytes)"))
             // The command as the metadata gives it, run by a shell in the other folder.
-            let replayed = try run("/bin/bash", ["-c", "cd \"$0\" && " + command.replacingOccurrences(of: "soilmap ", with: "\"$1\" ") + " -q", second, binary])
+            #expect(!command.contains(" -o ") && !command.contains(map), "the command names no output: \(command)")
+            let replayed = try run("/bin/bash", ["-c", "cd \"$0\" && " + command.replacingOccurrences(of: "soilmap ", with: "\"$1\" ") + " -o \(map) -q",
+                                                 second, binary])
             #expect(replayed.status == 0, "\(command): \(replayed.stderr)")
             #expect(FileManager.default.contents(atPath: second + "/" + map) == FileManager.default.contents(atPath: first + "/" + map), "\(map)")
         }

@@ -91,7 +91,7 @@ public struct CombineParameters: StepParameters {
     /// The options a step writes with: the map also carries how to make it again (`StepProvenance`).
     func outputOptions(overwrite: Bool, provenanceOf kind: String) throws -> RasterOutputOptions {
         var options = try outputOptions(overwrite: overwrite)
-        options.metadata = try StepProvenance.metadata(kind: kind, parameters: self)
+        options.metadata = StepProvenance.metadata(kind: kind, parameters: self)
         return options
     }
 }

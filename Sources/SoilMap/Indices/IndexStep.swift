@@ -140,7 +140,7 @@ public struct IndexParameters: StepParameters {
     /// The options a step writes with: the map also carries how to make it again (`StepProvenance`).
     func outputOptions(overwrite: Bool, provenanceOf kind: String) throws -> RasterOutputOptions {
         var options = try outputOptions(overwrite: overwrite)
-        options.metadata = try StepProvenance.metadata(kind: kind, parameters: self)
+        options.metadata = StepProvenance.metadata(kind: kind, parameters: self)
         return options
     }
 }

@@ -4,12 +4,22 @@ import Foundation
 /// fully resolved parameters (scale, offset, mask, sensor defaults filled in), and each input's file name and size.
 /// File names, not paths: the same inputs must give the same bytes in any folder.
 enum StepProvenance {
-    static func metadata<P: StepParameters & CommandLineConvertible>(kind: String, parameters: P) throws -> [String: String] {
-        let resolved = try parameters.resolved()
+    /// Keys that name a step's outputs, or only shape another output (a quicklook's title): left out, so a map's
+    /// bytes never depend on the name it is written under. The command is given without `-o`.
+    static let outputKeys: Set<String> = ["output", "quicklook", "title"]
+
+    static func metadata<P: StepParameters & CommandLineConvertible>(kind: String, parameters: P) -> [String: String] {
+        // Bad parameters (a nan constant) are refused by the step itself, with its own message: nothing to record.
+        guard let resolved = try? parameters.resolved() else { return [:] }
         let named = resolved.mappingPaths { ($0 as NSString).lastPathComponent }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = String(decoding: try encoder.encode(named), as: UTF8.self)
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var json = ""
+        if let data = try? encoder.encode(named), case .object(var object)? = try? JSONDecoder().decode(JSONValue.self, from: data) {
+            for key in outputKeys { object[key] = nil }
+            json = (try? encoder.encode(JSONValue.object(object))).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
         let inputs = parameters.inputPaths.map { path in
             "\((path as NSString).lastPathComponent) (\(FileIdentity(path: path)?.size ?? 0) bytes)"
         }
@@ -27,7 +37,7 @@ enum StepProvenance {
     }
 }
 
-/// Parameters that can be written back as the command line that gives them.
+/// Parameters that can be written back as the command line that gives them (without `-o OUTPUT`).
 protocol CommandLineConvertible {
     var commandArguments: [String] { get }
 }
@@ -54,7 +64,7 @@ extension IndexParameters: CommandLineConvertible {
         if let resampling { words += ["--resampling", resampling] }
         if let format { words += ["--format", format] }
         for option in creationOptions ?? [] { words += ["--co", option] }
-        return words + ["-o", output]
+        return words
     }
 }
 
@@ -70,9 +80,6 @@ extension ClassifyParameters: CommandLineConvertible {
         if let labels { words += ["--labels", labels] }
         if let format { words += ["--format", format] }
         for option in creationOptions ?? [] { words += ["--co", option] }
-        words += ["-o", output]
-        if let quicklook { words += ["--quicklook", quicklook] }
-        if let title { words += ["--title", title] }
         return words
     }
 }
@@ -86,6 +93,6 @@ extension CombineParameters: CommandLineConvertible {
         if let inputCodes, inputCodes != CombineInputCodes.automatic.rawValue { words += ["--input-codes", inputCodes] }
         if let format { words += ["--format", format] }
         for option in creationOptions ?? [] { words += ["--co", option] }
-        return words + ["-o", output]
+        return words
     }
 }
