@@ -1,7 +1,7 @@
 import Foundation
 
 /// `soilmap classify` and the pipeline's `classify` step.
-public struct ClassifyParameters: StepParameters {
+public struct ClassifyParameters: RasterStepParameters {
     public var input: String
     public var band: Int?
     /// A built-in scheme's id, or a YAML scheme file (.yaml/.yml).
@@ -93,16 +93,6 @@ public struct ClassifyParameters: StepParameters {
         return .data(DataBreaks(method: parsed, classes: classes ?? 5))
     }
 
-    public func outputOptions(overwrite: Bool) throws -> RasterOutputOptions {
-        try RasterOutputOptions(formatName: format ?? "GTiff", creationOptions: creationOptions ?? [], overwrite: overwrite)
-    }
-
-    /// The options a step writes with: the map also carries how to make it again (`StepProvenance`).
-    func outputOptions(overwrite: Bool, provenanceOf kind: String) throws -> RasterOutputOptions {
-        var options = try outputOptions(overwrite: overwrite)
-        options.metadata = StepProvenance.metadata(kind: kind, parameters: self)
-        return options
-    }
 }
 
 public struct ClassifyStep: Step {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// `soilmap combine` and the pipeline's `combine` step.
-public struct CombineParameters: StepParameters {
+public struct CombineParameters: RasterStepParameters {
     /// Classified maps, in the order the method or table expects.
     public var inputs: [String]
     /// one-out-all-out, worst-of or count.
@@ -84,16 +84,6 @@ public struct CombineParameters: StepParameters {
         return codes
     }
 
-    public func outputOptions(overwrite: Bool) throws -> RasterOutputOptions {
-        try RasterOutputOptions(formatName: format ?? "GTiff", creationOptions: creationOptions ?? [], overwrite: overwrite)
-    }
-
-    /// The options a step writes with: the map also carries how to make it again (`StepProvenance`).
-    func outputOptions(overwrite: Bool, provenanceOf kind: String) throws -> RasterOutputOptions {
-        var options = try outputOptions(overwrite: overwrite)
-        options.metadata = StepProvenance.metadata(kind: kind, parameters: self)
-        return options
-    }
 }
 
 public struct CombineStep: Step {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// `soilmap index` and the pipeline's `index` step: the same parameters, the same rules.
-public struct IndexParameters: StepParameters {
+public struct IndexParameters: RasterStepParameters {
     /// Catalogue ids ("NDVI", "SAVI", ...).
     public var indices: [String]?
     /// Band math beyond the catalogue, "NAME=formula".
@@ -133,16 +133,6 @@ public struct IndexParameters: StepParameters {
         return request
     }
 
-    public func outputOptions(overwrite: Bool) throws -> RasterOutputOptions {
-        try RasterOutputOptions(formatName: format ?? "GTiff", creationOptions: creationOptions ?? [], overwrite: overwrite)
-    }
-
-    /// The options a step writes with: the map also carries how to make it again (`StepProvenance`).
-    func outputOptions(overwrite: Bool, provenanceOf kind: String) throws -> RasterOutputOptions {
-        var options = try outputOptions(overwrite: overwrite)
-        options.metadata = StepProvenance.metadata(kind: kind, parameters: self)
-        return options
-    }
 }
 
 public struct IndexStep: Step {

@@ -38,16 +38,35 @@ enum StepProvenance {
 }
 
 /// Parameters that can be written back as the command line that gives them (without `-o OUTPUT`).
-protocol CommandLineConvertible {
+public protocol CommandLineConvertible {
     var commandArguments: [String] { get }
+}
+
+/// The parameters of a step that writes a map: its format and creation options.
+public protocol RasterStepParameters: StepParameters, CommandLineConvertible {
+    var format: String? { get }
+    var creationOptions: [String]? { get }
+}
+
+extension RasterStepParameters {
+    public func outputOptions(overwrite: Bool) throws -> RasterOutputOptions {
+        try RasterOutputOptions(formatName: format ?? "GTiff", creationOptions: creationOptions ?? [], overwrite: overwrite)
+    }
+
+    /// The options a step writes with: the map also carries how to make it again (`StepProvenance`).
+    func outputOptions(overwrite: Bool, provenanceOf kind: String) throws -> RasterOutputOptions {
+        var options = try outputOptions(overwrite: overwrite)
+        options.metadata = StepProvenance.metadata(kind: kind, parameters: self)
+        return options
+    }
 }
 
 func numberText(_ value: Double) -> String {
     value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
 }
 
-extension IndexParameters: CommandLineConvertible {
-    var commandArguments: [String] {
+extension IndexParameters {
+    public var commandArguments: [String] {
         var words: [String] = []
         if let indices, !indices.isEmpty { words.append(indices.joined(separator: ",")) }
         for expression in expressions ?? [] { words += ["--expr", expression] }
@@ -68,8 +87,8 @@ extension IndexParameters: CommandLineConvertible {
     }
 }
 
-extension ClassifyParameters: CommandLineConvertible {
-    var commandArguments: [String] {
+extension ClassifyParameters {
+    public var commandArguments: [String] {
         var words = [input]
         if let band { words += ["--band", String(band)] }
         if let scheme { words += ["--scheme", scheme] }
@@ -84,8 +103,8 @@ extension ClassifyParameters: CommandLineConvertible {
     }
 }
 
-extension CombineParameters: CommandLineConvertible {
-    var commandArguments: [String] {
+extension CombineParameters {
+    public var commandArguments: [String] {
         var words = inputs
         if let method { words += ["--method", method] }
         if let table { words += ["--table", table] }
