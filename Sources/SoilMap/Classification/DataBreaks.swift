@@ -43,6 +43,7 @@ public struct DataBreaks: Sendable {
     }
 
     private func computeWithoutSidecar(path: String, band number: Int) throws -> Result {
+        try GeoTIFFIntegrity.requireIntact(path)
         let dataset = try Dataset.open(path, kind: .raster)
         let band = try dataset.band(number)
         let scale = band.scale ?? 1, offset = band.offset ?? 0

@@ -5,6 +5,7 @@ extension DatasetInfo {
     /// The human-readable form of `soilmap info`.
     public var text: String {
         var lines = ["\(path)", "  driver: \(driver) (\(driverLongName))"]
+        if let integrity { lines.append("  integrity: \(integrity)") }
         if let raster {
             lines.append("  raster: \(raster.width) x \(raster.height) pixels, \(raster.bandCount) band\(raster.bandCount == 1 ? "" : "s")")
             lines.append("  crs: " + crsLine(raster.crs))

@@ -73,12 +73,25 @@ public struct DatasetInfo: Codable, Sendable, Equatable {
     public var files: [String]
     public var raster: RasterInfo?
     public var layers: [LayerInfo]?
+    /// For a GeoTIFF: "ok: ..." when every tile and strip lies within the file, else the problem, e.g.
+    /// "truncated: tiles/strips reach byte 812,345 but the file has 500,000 bytes (312,345 bytes missing)".
+    /// Absent for other formats.
+    public var integrity: String?
 
     /// Describes any file GDAL or OGR can open.
     public static func describe(path: String, openOptions: [String] = []) throws -> DatasetInfo {
-        let dataset = try Dataset.open(path, kind: .any, openOptions: openOptions)
+        let inspection = GeoTIFFIntegrity.inspect(path: path)
+        let dataset: Dataset
+        do {
+            dataset = try Dataset.open(path, kind: .any, openOptions: openOptions)
+        } catch {
+            // A TIFF cut before its first directory's end: GDAL's complaint about the directory says less than this.
+            if let problem = inspection?.problem { throw SoilMapError.invalidInput(path: path, problem.description) }
+            throw error
+        }
         var info = DatasetInfo(path: path, driver: dataset.driverShortName, driverLongName: dataset.driverLongName,
                                files: dataset.fileList, raster: nil, layers: nil)
+        if info.driver == "GTiff" { info.integrity = inspection?.summary }
         if dataset.isRaster { info.raster = try describeRaster(dataset) }
         if dataset.isVector { info.layers = dataset.layers.map(describeLayer) }
         return info

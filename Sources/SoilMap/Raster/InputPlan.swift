@@ -108,6 +108,8 @@ public struct InputPlan: Sendable {
         struct Opened { var source: BandSource; var dataset: Dataset; var band: RasterBand }
         var opened: [Opened] = []
         for source in sources {
+            // A truncated copy fails only when the run reaches its missing tiles: refused before anything is read.
+            if !opened.contains(where: { $0.source.path == source.path }) { try GeoTIFFIntegrity.requireIntact(source.path) }
             let dataset = try Dataset.open(source.path, kind: .raster)
             let band = try dataset.band(source.band)
             guard dataset.geoTransform != nil || sources.count == 1 else {
@@ -154,6 +156,7 @@ public struct InputPlan: Sendable {
         }
         var maskIndex: Int?
         if let mask {
+            if !sources.contains(where: { $0.path == mask.path }) { try GeoTIFFIntegrity.requireIntact(mask.path) }
             let dataset = try Dataset.open(mask.path, kind: .raster)
             let band = try dataset.band(mask.band)
             // Mask classes must never be blended: always nearest neighbour.

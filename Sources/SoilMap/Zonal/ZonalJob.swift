@@ -147,6 +147,7 @@ public enum ZonalJob {
         try engine.validate()
         if let statistics = request.statistics { try validate(statistics: statistics) }
         // Each worker reads full-width strips of 256 rows; input blocks up to 512 rows tall are shared by two strips.
+        try GeoTIFFIntegrity.requireIntact(request.raster)
         let dataset = try Dataset.open(request.raster, kind: .raster)
         guard dataset.geoTransform != nil else {
             throw SoilMapError.invalidInput(path: request.raster, "has no geotransform (it is not georeferenced), so the zones cannot be placed on it")
