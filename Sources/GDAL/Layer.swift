@@ -128,8 +128,30 @@ public struct Layer {
         try checkOGR("OGR_L_SetAttributeFilter", path: path) { OGR_L_SetAttributeFilter(handle, filter) }
     }
 
-    /// The features, from the first; each iteration starts again at the beginning.
+    /// The features, from the first; each iteration starts again at the beginning. A feature that cannot be read
+    /// ends the iteration as if the layer ended there: `forEachFeature` reports it instead.
     public var features: FeatureSequence { FeatureSequence(layer: self) }
+
+    /// Calls `body` with each feature, from the first, and throws GDAL's error when one cannot be read. In a
+    /// truncated or damaged file OGR_L_GetNextFeature returns NULL, or a feature without its geometry or
+    /// attributes, after raising an error: without this check a layer would end early or have empty features.
+    public func forEachFeature(_ body: (Feature) throws -> Void) throws {
+        GDALRuntime.ensureInitialized()
+        OGR_L_ResetReading(handle)
+        var number = 0
+        while true {
+            CPLErrorReset()
+            let feature = OGR_L_GetNextFeature(handle).map { Feature(handle: $0, layer: self) }
+            number += 1
+            if CPLGetLastErrorType().rawValue >= CE_Failure.rawValue {
+                let error = GDALError.fromLastError(function: "OGR_L_GetNextFeature", path: path, fallback: "read error")
+                throw GDALError(function: error.function, path: path, message: "feature \(number) of layer '\(name)' cannot be read: \(error.message)",
+                                errorNumber: error.errorNumber)
+            }
+            guard let feature else { return }
+            try body(feature)
+        }
+    }
 
     /// The feature with this id (FID).
     public func feature(id: Int64) throws -> Feature {

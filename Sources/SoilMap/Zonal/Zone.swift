@@ -106,7 +106,7 @@ public struct ZoneSource: Sendable {
             if case .real(let value) = feature.value(at: index), value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
             return feature.string(at: index)
         }
-        for feature in layer.features {
+        try layer.forEachFeature { feature in
             let id = text(feature, idIndex)
             let label = "feature FID \(feature.id) (\(idField) \(id))"
             if let earlier = seen[id] {
@@ -120,7 +120,7 @@ public struct ZoneSource: Sendable {
             guard let geometry = feature.geometry, !geometry.isEmpty else {
                 warnings.append("\(path): \(label) has no geometry; its row has count 0")
                 zones.append(zone)
-                continue
+                return
             }
             guard geometry.dimension == 2 else {
                 throw SoilMapError.invalidInput(path: path, "\(label) is a \(geometry.typeName); zones must be polygons")
@@ -135,14 +135,14 @@ public struct ZoneSource: Sendable {
                 } catch {
                     warnings.append("\(path): \(label) has an invalid geometry that could not be repaired (\(error)); its row has count 0")
                     zones.append(zone)
-                    continue
+                    return
                 }
             }
             if let transformation {
                 do { try working.transform(transformation) } catch {
                     warnings.append("\(path): \(label) cannot be transformed to the raster's CRS (\(error)); its row has count 0")
                     zones.append(zone)
-                    continue
+                    return
                 }
             }
             zone.rasterWKB = working.wkb

@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+import SoilMap
+
+/// The damage the matrix found that GDAL passes over in silence, each with its own message.
+@Suite struct SilentDamageTests {
+    /// A copy of the 12 tracts over the tiled window, made with ogr2ogr, with `part` replaced by `bytes`.
+    static func zones(with part: String, _ bytes: (Data) -> Data?, in directory: TemporaryDirectory) throws -> String {
+        let made = try run("/usr/bin/ogr2ogr", ["-f", "ESRI Shapefile", directory.path("zones.shp"), Repository.path("samples/olinda/olinda1.shp"),
+                                                "-spat", "293051", "9114662", "294875", "9116486", "-spat_srs", "EPSG:31985", "-limit", "12"])
+        try #require(made.status == 0, "\(made.stderr)")
+        let url = URL(fileURLWithPath: directory.path("zones.\(part)"))
+        if let damaged = bytes(try Data(contentsOf: url)) { try damaged.write(to: url) } else { try FileManager.default.removeItem(at: url) }
+        return directory.path("zones.shp")
+    }
+
+    /// A .shp cut in its last record: GDAL raises an error and returns the 12th feature without geometry, which
+    /// zonal would otherwise write as a zone with no cells.
+    @Test func zonesCutShortStopZonal() throws {
+        let directory = TemporaryDirectory()
+        let zones = try Self.zones(with: "shp", { $0.dropLast(1) }, in: directory)
+        let zonal = try runSoilmap(["zonal", Repository.landsat, "--zones", zones, "--id-field", "CD_GEOCODI", "-o", directory.path("stats.csv"), "-q"])
+        #expect(zonal.status == 1)
+        #expect(zonal.stderr.hasPrefix("soilmap: \(zones): feature 12 of layer 'zones' cannot be read: Error in fread() reading object"), "\(zonal.stderr)")
+        #expect(zonal.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: directory.path("stats.csv")))
+    }
+}
