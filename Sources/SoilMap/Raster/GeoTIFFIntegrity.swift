@@ -8,15 +8,16 @@ import Foundation
 /// its tiles or strips lie, so comparing their ends with the file's size finds the damage at once, reading only the
 /// directories: libtiff loads each one's offset and byte-count arrays once, and a small reader of the directory
 /// tables covers what libtiff does not report (where a directory and its tag values end, and the next directory,
-/// even when libtiff cannot read it). Pixel data is never read. Only a missing tail is reported; other damage is
-/// left to GDAL's own errors.
+/// even when libtiff cannot read it). Pixel data is never read. Only what reaches past the end of the file is
+/// reported (a missing tail, or a damaged directory offset); other damage is left to GDAL's own errors.
 public enum GeoTIFFIntegrity {
     /// A file shorter than its directories say.
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
         public enum Part: Sendable, Equatable {
             /// The tiles or strips reach past the end: the bytes missing are known.
             case blocks
-            /// A directory (its table or tag values) reaches past the end: what lay beyond it is unknown.
+            /// A directory (its table or tag values) reaches past the end: the file was cut in its directories, or a
+            /// directory offset is damaged (a flipped byte in the header points anywhere); what is missing is unknown.
             case directory
         }
 
@@ -35,10 +36,10 @@ public enum GeoTIFFIntegrity {
 
         /// One line, e.g. "truncated: tiles/strips reach byte 812,345 but the file has 500,000 bytes (312,345 bytes missing)".
         public var description: String {
-            let sizes = "reach\(part == .directory ? "es" : "") byte \(grouped(requiredBytes)) but the file has \(grouped(fileBytes)) bytes"
+            let sizes = "byte \(grouped(requiredBytes)) but the file has \(grouped(fileBytes)) bytes"
             switch part {
-            case .blocks: return "truncated: tiles/strips \(sizes) (\(grouped(missingBytes)) bytes missing)"
-            case .directory: return "truncated: a TIFF directory \(sizes) (at least \(grouped(missingBytes)) bytes missing)"
+            case .blocks: return "truncated: tiles/strips reach \(sizes) (\(grouped(missingBytes)) bytes missing)"
+            case .directory: return "truncated or damaged: a TIFF directory reaches \(sizes)"
             }
         }
     }
