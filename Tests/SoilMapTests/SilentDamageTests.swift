@@ -14,6 +14,28 @@ import SoilMap
         return directory.path("zones.shp")
     }
 
+    /// GDAL opens a shapefile whose .dbf it cannot read as a layer without fields, and says nothing.
+    @Test(arguments: [0, 8, 120])
+    func aShapefileWhoseDBFCannotBeReadIsRefused(keeping bytes: Int) throws {
+        let directory = TemporaryDirectory()
+        let zones = try Self.zones(with: "dbf", { $0.prefix(bytes) }, in: directory)
+        let message = "soilmap: \(directory.path("zones.dbf")): cannot be read (truncated or damaged), so the shapefile's attributes are missing\n"
+        let info = try runSoilmap(["info", zones])
+        #expect(info.status == 1 && info.stderr == message, "\(info.stderr)")
+        let zonal = try runSoilmap(["zonal", Repository.landsat, "--zones", zones, "--id-field", "CD_GEOCODI", "-o", directory.path("stats.csv"), "-q"])
+        #expect(zonal.status == 1 && zonal.stderr == message, "\(zonal.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("stats.csv")))
+    }
+
+    /// Without a .dbf at all, the layer has no attributes, as GDAL says: nothing is damaged.
+    @Test func aShapefileWithoutDBFIsDescribed() throws {
+        let directory = TemporaryDirectory()
+        let zones = try Self.zones(with: "dbf", { _ in nil }, in: directory)
+        let info = try runSoilmap(["info", "--json", zones])
+        #expect(info.status == 0, "\(info.stderr)")
+        #expect(try JSONDecoder().decode(DatasetInfo.self, from: Data(info.stdout.utf8)).layers?.first?.fields.isEmpty == true)
+    }
+
     /// A .shp cut in its last record: GDAL raises an error and returns the 12th feature without geometry, which
     /// zonal would otherwise write as a zone with no cells.
     @Test func zonesCutShortStopZonal() throws {

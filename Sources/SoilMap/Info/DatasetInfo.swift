@@ -89,6 +89,7 @@ public struct DatasetInfo: Codable, Sendable, Equatable {
             if let problem = inspection?.problem { throw SoilMapError.invalidInput(path: path, problem.description) }
             throw error
         }
+        try ShapefileIntegrity.requireAttributes(of: dataset)
         var info = DatasetInfo(path: path, driver: dataset.driverShortName, driverLongName: dataset.driverLongName,
                                files: dataset.fileList, raster: nil, layers: nil)
         if info.driver == "GTiff" { info.integrity = inspection?.summary }

@@ -48,8 +48,8 @@ public struct ZoneSource: Sendable {
         return [path] + ["dbf", "shx", "prj", "cpg"].map { stem + "." + $0 }
     }
 
-    /// The layer the zones come from: `layer` by name, or the first. A shapefile whose `.dbf` is missing is an
-    /// error naming the `.dbf` (OGR would open it with no fields at all).
+    /// The layer the zones come from: `layer` by name, or the first. A shapefile whose `.dbf` is missing, or there
+    /// but unreadable, is an error naming the `.dbf` (OGR would open it with no fields at all).
     public func openLayer() throws -> Layer {
         if (path as NSString).pathExtension.lowercased() == "shp", FileManager.default.fileExists(atPath: path) {
             let base = (path as NSString).deletingPathExtension
@@ -59,6 +59,7 @@ public struct ZoneSource: Sendable {
             }
         }
         let dataset = try Dataset.open(path, kind: .vector)
+        try ShapefileIntegrity.requireAttributes(of: dataset)
         return try self.layer.map(dataset.layer(named:)) ?? dataset.layer(0)
     }
 
