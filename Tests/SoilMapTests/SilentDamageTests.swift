@@ -47,4 +47,14 @@ import SoilMap
         #expect(zonal.stderr.split(separator: "\n").count == 1)
         #expect(!FileManager.default.fileExists(atPath: directory.path("stats.csv")))
     }
+
+    @Test func aSchemeThatIsNotUTF8IsNamed() throws {
+        let directory = TemporaryDirectory()
+        var scheme = try Data(contentsOf: URL(fileURLWithPath: Repository.path("samples/schemes/ndvi-cover.yaml")))
+        scheme[scheme.startIndex + 40] ^= 0xFF
+        try scheme.write(to: URL(fileURLWithPath: directory.path("scheme.yaml")))
+        let result = try runSoilmap(["classify", Repository.landsat, "--scheme", directory.path("scheme.yaml"), "-o", directory.path("classes.tif")])
+        #expect(result.status == 1 && result.stderr == "soilmap: \(directory.path("scheme.yaml")): is not UTF-8 text\n", "\(result.stderr)")
+        #expect(directory.files == ["scheme.yaml"])
+    }
 }

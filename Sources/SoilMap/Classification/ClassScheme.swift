@@ -266,10 +266,12 @@ func formatNumber(_ value: Double) -> String {
 
 /// Reads and decodes a YAML file; errors name the file and say what is wrong where.
 func decodeYAML<T: Decodable>(_ type: T.Type, file path: String, what: String) throws -> T {
-    let text: String
-    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+    let data: Data
+    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
         throw SoilMapError.invalidInput(path: path, "cannot be read (\(error.localizedDescription))")
     }
+    // Foundation's own message for bytes that are not UTF-8 says only "not in the correct format".
+    guard let text = String(data: data, encoding: .utf8) else { throw SoilMapError.invalidInput(path: path, "is not UTF-8 text") }
     do { return try YAMLDecoder().decode(T.self, from: text) } catch {
         throw SoilMapError.invalidInput(path: path, "is not a valid \(what): \(describeDecodingError(error))")
     }
