@@ -39,3 +39,47 @@ public func run(_ executable: String, _ arguments: [String]) throws -> ProcessRe
     return ProcessResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                          stderr: String(decoding: stderr, as: UTF8.self))
 }
+
+/// How a run with a time limit ended.
+public struct BoundedProcessResult {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+    /// The signal that ended the process: a crash (SIGSEGV, SIGABRT, a Swift trap's SIGILL or SIGTRAP) or, with
+    /// `timedOut`, the SIGKILL sent at the time limit. Nil when it exited.
+    public var signal: Int32?
+    /// Killed for running past the time limit.
+    public var timedOut: Bool
+}
+
+/// Runs a program and returns how it ended, killing it (SIGKILL) if it runs longer than `timeout`: a hang fails the
+/// test that caused it instead of blocking the whole run.
+public func run(_ executable: String, _ arguments: [String], timeout: Duration) throws -> BoundedProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    let exited = DispatchSemaphore(value: 0)
+    process.terminationHandler = { _ in exited.signal() }
+    try process.run()
+    // Both pipes are drained while the child runs, so a large output cannot block it.
+    final class Output: @unchecked Sendable { var data = Data() }
+    let stdout = Output(), stderr = Output()
+    let readers = DispatchGroup()
+    for (pipe, output) in [(out, stdout), (err, stderr)] {
+        DispatchQueue.global().async(group: readers) { output.data = pipe.fileHandleForReading.readDataToEndOfFile() }
+    }
+    let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18
+    let timedOut = exited.wait(timeout: .now() + seconds) == .timedOut
+    if timedOut {
+        kill(process.processIdentifier, SIGKILL)
+        exited.wait()
+    }
+    readers.wait()
+    let signalled = process.terminationReason == .uncaughtSignal
+    return BoundedProcessResult(status: process.terminationStatus, stdout: String(decoding: stdout.data, as: UTF8.self),
+                                stderr: String(decoding: stderr.data, as: UTF8.self),
+                                signal: signalled ? process.terminationStatus : nil, timedOut: timedOut)
+}
