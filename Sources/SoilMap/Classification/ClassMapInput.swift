@@ -32,6 +32,7 @@ struct ClassMapInput {
     static let trendsEarthNoData = -32768.0
 
     static func open(_ path: String, codes: CombineInputCodes) throws -> ClassMapInput {
+        try GeoTIFFIntegrity.requireIntact(path)
         let dataset = try Dataset.open(path, kind: .raster)
         let band = try dataset.band(1)
         guard band.dataType.isInteger else {
