@@ -131,13 +131,13 @@ public struct IndexParameters: StepParameters {
     /// The engine request these parameters mean: catalogue entries looked up, bands parsed, the sensor's stack
     /// layout, scale, offset, fill value and default mask rule applied, or the scene's bands, conversions and mask.
     public func request() throws -> IndexRequest {
-        try request(product: try scene.map(SatelliteProduct.open))
+        if scene != nil && (stack != nil || sensor != nil) {
+            throw SoilMapError.invalidArgument("--scene reads the bands, their scale and the mask from the product's metadata: leave out -i and --sensor")
+        }
+        return try request(product: try scene.map(SatelliteProduct.open))
     }
 
     func request(product: SatelliteProduct?) throws -> IndexRequest {
-        if product != nil && (stack != nil || sensor != nil) {
-            throw SoilMapError.invalidArgument("--scene reads the bands, their scale and the mask from the product's metadata: leave out -i and --sensor")
-        }
         var outputs = try (indices ?? []).map { try IndexOutput.catalogue($0.trimmingCharacters(in: .whitespaces)) }
         outputs += try (expressions ?? []).map(IndexOutput.expression)
         var request = IndexRequest(outputs: outputs, sources: try (bands ?? []).map { try BandSource.parse($0, stack: stack) },

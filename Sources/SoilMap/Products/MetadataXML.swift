@@ -48,12 +48,17 @@ struct MetadataXML {
             let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "no root element"
             throw MetadataXMLError(line: parser.lineNumber, reason: reason)
         }
+        // A truncated file (an interrupted download) can parse without complaint up to its end.
+        if let open = builder.openElement {
+            throw MetadataXMLError(line: parser.lineNumber, reason: "the file ends inside <\(open)> (truncated?)")
+        }
         self.root = root
     }
 
     private final class Builder: NSObject, XMLParserDelegate {
         var root: Element?
         private var stack: [Element] = []
+        var openElement: String? { stack.last?.name }
 
         func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
                     attributes: [String: String] = [:]) {
