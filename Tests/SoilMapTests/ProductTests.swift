@@ -93,6 +93,23 @@ import Testing
         #expect(metadata["PRODUCT_ID"] == "S2B_MSIL2A_20220301T103021_N0400_R108_T31UFQ_20220301T120000")
     }
 
+    /// The .zip as downloaded (NAME.zip holding NAME.SAFE), read in place through /vsizip/: the folder's NDVI.
+    @Test func sentinel2ZipReadInPlace() throws {
+        let directory = TemporaryDirectory()
+        let safe = try Self.make(["s2"], in: directory)
+        let zipDirectory = TemporaryDirectory()
+        let archive = try Self.make(["s2", "--zip"], in: zipDirectory)
+        #expect(archive.hasSuffix("_T31UFQ_20220301T120000.zip"))
+        let fromFolder = directory.path("folder.tif"), fromArchive = directory.path("zip.tif")
+        #expect(try Self.index(["NDVI", "--scene", safe, "-o", fromFolder]).status == 0)
+        let result = try Self.index(["NDVI", "--scene", archive, "-o", fromArchive])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try Self.pixelBytes(fromFolder) == Self.pixelBytes(fromArchive))
+        let product = try SatelliteProduct.open(archive)
+        #expect(product.archivePath == archive && product.tileID == "T31UFQ")
+        #expect(product.bands["red"]?.path.hasPrefix("/vsizip/\(archive)/S2B_MSIL2A_20220301T103021_N0400_R108_T31UFQ_20220301T120000.SAFE/GRANULE/") == true)
+    }
+
     /// The mask: a pixel of the SCL 9 block (20 m rows 100-119, columns 50-89) is nodata; --mask-values 0 keeps it.
     @Test func sentinel2MaskOverridden() throws {
         let directory = TemporaryDirectory()

@@ -11,13 +11,15 @@ baselines hold the same reflectance.
 Landsat C2 L2: <id>_MTL.txt (Level-2 Data Format Control Book groups) and <id>_SR_B<n>.TIF, <id>_QA_PIXEL.TIF
 (GeoTIFF), DN = stack value x 100 + 7273 (fill rows 0-4 stay 0), a folder or a flat .tar as USGS ships it.
 
-Usage: make_products.py s2 OUT --baseline 04.00 [--level L1C] [--drop B08] [--corrupt]
+Usage: make_products.py s2 OUT --baseline 04.00 [--level L1C] [--drop B08] [--corrupt] [--zip]
        make_products.py landsat OUT --spacecraft 8|7 [--level L1TP] [--tar] [--corrupt]
 Prints the product's path.
 """
 import argparse
 import os
+import shutil
 import tarfile
+import zipfile
 
 import numpy as np
 from osgeo import gdal
@@ -125,7 +127,7 @@ def s2_metadata(product_uri, level, baseline, granule, files, tile, start):
 """
 
 
-def make_s2(out, baseline, level, drop, corrupt):
+def make_s2(out, baseline, level, drop, corrupt, as_zip):
     reference, bands = stack()
     tile, sensing = "T31UFQ", "20220301T103021"
     product_uri = f"S2B_MSI{level}_{sensing}_N{baseline.replace('.', '')}_R108_{tile}_20220301T120000.SAFE"
@@ -160,7 +162,17 @@ def make_s2(out, baseline, level, drop, corrupt):
     name = "MTD_MSIL2A.xml" if level == "L2A" else "MTD_MSIL1C.xml"
     with open(os.path.join(safe, name), "w") as handle:
         handle.write(text)
-    return safe
+    if not as_zip:
+        return safe
+    # As the Copernicus Data Space ships it: NAME.zip holding the NAME.SAFE folder.
+    archive = safe[: -len(".SAFE")] + ".zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for folder, _, names in sorted(os.walk(safe)):
+            for file_name in sorted(names):
+                full = os.path.join(folder, file_name)
+                bundle.write(full, os.path.relpath(full, out))
+    shutil.rmtree(safe)
+    return archive
 
 
 def landsat_mtl(product_id, level, spacecraft, sensor, band_files, qa_file, mtl_name):
@@ -266,10 +278,11 @@ def main():
     parser.add_argument("--drop")
     parser.add_argument("--spacecraft", default="8")
     parser.add_argument("--tar", action="store_true")
+    parser.add_argument("--zip", action="store_true")
     parser.add_argument("--corrupt", action="store_true")
     args = parser.parse_args()
     if args.kind == "s2":
-        print(make_s2(args.out, args.baseline, args.level or "L2A", args.drop, args.corrupt))
+        print(make_s2(args.out, args.baseline, args.level or "L2A", args.drop, args.corrupt, args.zip))
     else:
         print(make_landsat(args.out, args.spacecraft, args.level or "L2SP", args.tar, args.corrupt))
 
