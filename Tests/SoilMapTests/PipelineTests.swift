@@ -142,7 +142,12 @@ import Testing
         #expect(manifest.steps[0].parameters["scale"] == .number(0.01))
         #expect(manifest.steps[1].parameters["input"] == .string("olinda_indices.tif"))
 
+        let reportPath = runDirectory + "/report.html"
+        let reportDate = try FileManager.default.attributesOfItem(atPath: reportPath)[.modificationDate] as? Date
+        #expect(reportDate != nil && FileManager.default.fileExists(atPath: runDirectory + "/catalog.json"))
         let second = try runSoilmap(["run", file, "--log-format", "json"])
+        // Nothing was computed: the report and catalog, which describe the same outputs, are left as they were.
+        #expect(try FileManager.default.attributesOfItem(atPath: reportPath)[.modificationDate] as? Date == reportDate)
         #expect(second.status == 0)
         #expect(second.stdout.split(separator: "\n").filter { $0.contains("\"status\":\"reused\"") }.count == 4)
         #expect(second.stdout.contains("\"computed\":0"))
@@ -303,7 +308,54 @@ import Testing
         holder.release()
         // A lock file left by a process that died holds nothing: the next run proceeds.
         try "pid 999999 on elsewhere, started 2020-01-01T00:00:00Z\n".write(toFile: holder.path, atomically: true, encoding: .utf8)
-        #expect(try runSoilmap(["run", file, "-q"]).status == 0)
+        let takenOver = try runSoilmap(["run", file, "-q"])
+        #expect(takenOver.status == 0)
+        #expect(takenOver.stderr.contains("a run that is gone held this directory (pid 999999 on elsewhere, started 2020-01-01T00:00:00Z); taken over"))
+        // A run that ended normally leaves no holder behind.
+        #expect(!(try runSoilmap(["run", file, "-q"]).stderr.contains("taken over")))
+    }
+
+    /// SIGTERM and SIGINT in the middle of a run: exit 128 + signal, one line, no temporary file; the next run
+    /// completes, reusing what the stopped one finished.
+    @Test func aStoppedRunSaysSoAndTheNextCompletes() throws {
+        let directory = TemporaryDirectory()
+        let runDirectory = directory.path("run")
+        let big = directory.path("big.tif")
+        #expect(try run("/usr/bin/gdal_translate", ["-q", "-outsize", "500%", "500%", "-co", "TILED=YES", Repository.landsat, big]).status == 0)
+        let file = directory.path("p.yaml")
+        try """
+        soilmap: 1
+        run_dir: \(runDirectory)
+        steps:
+          small: {kind: index, indices: [NDVI], stack: \(Repository.landsat), bands: {red: 3, nir: 4}, output: small.tif}
+          large: {kind: index, indices: [NDVI, SAVI, EVI], stack: \(big), bands: {blue: 1, red: 3, nir: 4}, scale: 0.01, output: large.tif}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let binary = try soilmapExecutable()
+        for signal in [SIGTERM, SIGINT] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["run", file, "--threads", "1", "--force", "--log-format", "text"]
+            let errors = Pipe()
+            process.standardError = errors
+            try process.run()
+            // Wait until the large step has started.
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline, !((try? String(contentsOfFile: runDirectory + "/run.log", encoding: .utf8)) ?? "").contains("large: started") {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+            kill(process.processIdentifier, signal)
+            process.waitUntilExit()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(process.terminationStatus == 128 + signal, "\(text)")
+            // How many temporary files there were depends on how far the step got; none is left either way.
+            #expect(text.contains("soilmap: stopped by \(signal == SIGTERM ? "SIGTERM" : "SIGINT"); "), "\(text)")
+            let left = try FileManager.default.contentsOfDirectory(atPath: runDirectory)
+            #expect(!left.contains("large.tif") && left.filter { $0.hasPrefix(".soilmap-") }.isEmpty, "\(left)")
+            #expect(try Self.manifest(runDirectory).steps.map(\.name) == ["small"])
+        }
+        let next = try runSoilmap(["run", file, "--log-format", "text"])
+        #expect(next.status == 0 && next.stderr.contains("small: reused") && next.stderr.contains("large: computed"), "\(next.stderr)")
     }
 
     /// A step that fails only when it runs (quantile breaks of a map with no valid pixel): exit 1, one line naming the

@@ -1,7 +1,7 @@
 import Foundation
 
 /// `soilmap classify` and the pipeline's `classify` step.
-public struct ClassifyParameters: StepParameters {
+public struct ClassifyParameters: RasterStepParameters {
     public var input: String
     public var band: Int?
     /// A built-in scheme's id, or a YAML scheme file (.yaml/.yml).
@@ -93,9 +93,6 @@ public struct ClassifyParameters: StepParameters {
         return .data(DataBreaks(method: parsed, classes: classes ?? 5))
     }
 
-    public func outputOptions(overwrite: Bool) throws -> RasterOutputOptions {
-        try RasterOutputOptions(formatName: format ?? "GTiff", creationOptions: creationOptions ?? [], overwrite: overwrite)
-    }
 }
 
 public struct ClassifyStep: Step {
@@ -111,7 +108,7 @@ public struct ClassifyStep: Step {
         if let quicklook = parameters.quicklook { try transaction.check(quicklook) }
         let request = ClassifyRequest(input: parameters.input, band: parameters.band ?? 1, rule: try parameters.rule(),
                                       vietnameseLabels: parameters.labels == "vi")
-        let summary = try ClassifyJob.run(request, to: parameters.output, output: try parameters.outputOptions(overwrite: context.overwrite),
+        let summary = try ClassifyJob.run(request, to: parameters.output, output: try parameters.outputOptions(overwrite: context.overwrite, provenanceOf: Self.kind),
                                           engine: context.engine, transaction: transaction)
         summary.warnings.forEach(context.diagnostics.warn)
         if let quicklook = parameters.quicklook {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// `soilmap combine` and the pipeline's `combine` step.
-public struct CombineParameters: StepParameters {
+public struct CombineParameters: RasterStepParameters {
     /// Classified maps, in the order the method or table expects.
     public var inputs: [String]
     /// one-out-all-out, worst-of or count.
@@ -84,9 +84,6 @@ public struct CombineParameters: StepParameters {
         return codes
     }
 
-    public func outputOptions(overwrite: Bool) throws -> RasterOutputOptions {
-        try RasterOutputOptions(formatName: format ?? "GTiff", creationOptions: creationOptions ?? [], overwrite: overwrite)
-    }
 }
 
 public struct CombineStep: Step {
@@ -99,7 +96,7 @@ public struct CombineStep: Step {
     public func run(in context: RunContext, transaction: OutputTransaction) throws -> CombineSummary {
         let summary = try CombineJob.run(inputs: parameters.inputs, method: try parameters.combineMethod(),
                                          inputCodes: try parameters.combineInputCodes(), to: parameters.output,
-                                         output: try parameters.outputOptions(overwrite: context.overwrite), engine: context.engine,
+                                         output: try parameters.outputOptions(overwrite: context.overwrite, provenanceOf: Self.kind), engine: context.engine,
                                          transaction: transaction)
         summary.warnings.forEach(context.diagnostics.warn)
         return summary

@@ -1,7 +1,7 @@
 import Foundation
 
 /// `soilmap index` and the pipeline's `index` step: the same parameters, the same rules.
-public struct IndexParameters: StepParameters {
+public struct IndexParameters: RasterStepParameters {
     /// Catalogue ids ("NDVI", "SAVI", ...).
     public var indices: [String]?
     /// Band math beyond the catalogue, "NAME=formula".
@@ -160,9 +160,6 @@ public struct IndexParameters: StepParameters {
         return request
     }
 
-    public func outputOptions(overwrite: Bool) throws -> RasterOutputOptions {
-        try RasterOutputOptions(formatName: format ?? "GTiff", creationOptions: creationOptions ?? [], overwrite: overwrite)
-    }
 }
 
 public struct IndexStep: Step {
@@ -173,7 +170,7 @@ public struct IndexStep: Step {
 
     public func run(in context: RunContext, transaction: OutputTransaction) throws -> IndexRunSummary {
         let summary = try IndexJob.run(try parameters.request(), to: parameters.output,
-                                       output: try parameters.outputOptions(overwrite: context.overwrite), engine: context.engine,
+                                       output: try parameters.outputOptions(overwrite: context.overwrite, provenanceOf: Self.kind), engine: context.engine,
                                        transaction: transaction)
         summary.warnings.forEach(context.diagnostics.warn)
         return summary

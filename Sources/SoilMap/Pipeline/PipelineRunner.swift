@@ -145,6 +145,9 @@ public final class PipelineRunner: @unchecked Sendable {
             events(event)
         }
         emit(.started(pipeline: pipeline.file, runDirectory: runDirectory, steps: pipeline.steps.count))
+        if let stale = runLock.staleHolder {
+            emit(.warning(step: nil, message: "\(runLock.path): a run that is gone held this directory (\(stale)); taken over, its finished steps are reused"))
+        }
 
         let order = pipeline.orderedSteps
         let state = RunState()
@@ -162,10 +165,10 @@ public final class PipelineRunner: @unchecked Sendable {
         }
 
         // Steps running side by side share one GDAL cache, set here for the run (a step running alone sizes its
-        // own, as its command does, and puts this one back).
+        // own, as its command does, and puts this one back). The report reads maps through it too.
         let previousCache = GDALRuntime.cacheMaxBytes
         let ownsCache = ProcessInfo.processInfo.environment["GDAL_CACHEMAX"] == nil
-        if ownsCache { GDALRuntime.cacheMaxBytes = 256 << 20 }
+        if ownsCache { GDALRuntime.cacheMaxBytes = 64 << 20 }
         defer { if ownsCache { GDALRuntime.cacheMaxBytes = previousCache } }
 
         // Launch steps whose dependencies are done, in declaration order, while threads are free.
@@ -270,7 +273,12 @@ public final class PipelineRunner: @unchecked Sendable {
         }
         let final = manifest(status: "succeeded")
         try Self.writeManifest(final, in: runDirectory)
-        writeProducts(of: final, emit: emit)
+        // A run that reused every step changes no output: the report and catalog already describe them (a
+        // nightly run that finds nothing new stays a fraction of a second).
+        let productsExist = ["report.html", StacCatalog.catalogPath].allSatisfy {
+            FileManager.default.fileExists(atPath: (runDirectory as NSString).appendingPathComponent($0))
+        }
+        if computed > 0 || !productsExist { writeProducts(of: final, emit: emit) }
         emit(.finished(status: "succeeded", seconds: seconds, computed: computed, reused: reused))
         return final
     }

@@ -9,6 +9,8 @@ public struct RasterOutputOptions: Sendable, Equatable {
     /// User creation options, "KEY=VALUE"; each replaces the default of the same key.
     public var creationOptions: [String]
     public var overwrite: Bool
+    /// More metadata for the output (a step's provenance: the command, resolved parameters, inputs).
+    public var metadata: [String: String] = [:]
 
     public init(format: Format = .gtiff, creationOptions: [String] = [], overwrite: Bool = false) {
         self.format = format
@@ -97,7 +99,8 @@ enum RasterResultWriter {
                     try band.setNoDataValue(noData)
                     try bandSetup?(band, index)
                 }
-                for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { try dataset.setMetadataItem(key, value) }
+                let allMetadata = metadata.merging(output.metadata) { own, _ in own }
+                for (key, value) in allMetadata.sorted(by: { $0.key < $1.key }) { try dataset.setMetadataItem(key, value) }
                 let writer = try StripWriter(dataset: dataset, tileSize: engine.tileSize)
                 let tiles = TileGrid(width: plan.grid.width, height: plan.grid.height, tileSize: engine.tileSize)
                 try TileEngine.run(plan: plan, outputBandCount: bandDescriptions.count, options: engine, makeKernel: makeKernel) {

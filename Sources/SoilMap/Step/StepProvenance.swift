@@ -4,12 +4,22 @@ import Foundation
 /// fully resolved parameters (scale, offset, mask, sensor defaults filled in), and each input's file name and size.
 /// File names, not paths: the same inputs must give the same bytes in any folder.
 enum StepProvenance {
-    static func metadata<P: StepParameters & CommandLineConvertible>(kind: String, parameters: P) throws -> [String: String] {
-        let resolved = try parameters.resolved()
+    /// Keys that name a step's outputs, or only shape another output (a quicklook's title): left out, so a map's
+    /// bytes never depend on the name it is written under. The command is given without `-o`.
+    static let outputKeys: Set<String> = ["output", "quicklook", "title"]
+
+    static func metadata<P: StepParameters & CommandLineConvertible>(kind: String, parameters: P) -> [String: String] {
+        // Bad parameters (a nan constant) are refused by the step itself, with its own message: nothing to record.
+        guard let resolved = try? parameters.resolved() else { return [:] }
         let named = resolved.mappingPaths { ($0 as NSString).lastPathComponent }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = String(decoding: try encoder.encode(named), as: UTF8.self)
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var json = ""
+        if let data = try? encoder.encode(named), case .object(var object)? = try? JSONDecoder().decode(JSONValue.self, from: data) {
+            for key in outputKeys { object[key] = nil }
+            json = (try? encoder.encode(JSONValue.object(object))).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
         let inputs = parameters.inputPaths.map { path in
             "\((path as NSString).lastPathComponent) (\(FileIdentity(path: path)?.size ?? 0) bytes)"
         }
@@ -27,17 +37,36 @@ enum StepProvenance {
     }
 }
 
-/// Parameters that can be written back as the command line that gives them.
-protocol CommandLineConvertible {
+/// Parameters that can be written back as the command line that gives them (without `-o OUTPUT`).
+public protocol CommandLineConvertible {
     var commandArguments: [String] { get }
+}
+
+/// The parameters of a step that writes a map: its format and creation options.
+public protocol RasterStepParameters: StepParameters, CommandLineConvertible {
+    var format: String? { get }
+    var creationOptions: [String]? { get }
+}
+
+extension RasterStepParameters {
+    public func outputOptions(overwrite: Bool) throws -> RasterOutputOptions {
+        try RasterOutputOptions(formatName: format ?? "GTiff", creationOptions: creationOptions ?? [], overwrite: overwrite)
+    }
+
+    /// The options a step writes with: the map also carries how to make it again (`StepProvenance`).
+    func outputOptions(overwrite: Bool, provenanceOf kind: String) throws -> RasterOutputOptions {
+        var options = try outputOptions(overwrite: overwrite)
+        options.metadata = StepProvenance.metadata(kind: kind, parameters: self)
+        return options
+    }
 }
 
 func numberText(_ value: Double) -> String {
     value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
 }
 
-extension IndexParameters: CommandLineConvertible {
-    var commandArguments: [String] {
+extension IndexParameters {
+    public var commandArguments: [String] {
         var words: [String] = []
         if let indices, !indices.isEmpty { words.append(indices.joined(separator: ",")) }
         for expression in expressions ?? [] { words += ["--expr", expression] }
@@ -54,12 +83,12 @@ extension IndexParameters: CommandLineConvertible {
         if let resampling { words += ["--resampling", resampling] }
         if let format { words += ["--format", format] }
         for option in creationOptions ?? [] { words += ["--co", option] }
-        return words + ["-o", output]
+        return words
     }
 }
 
-extension ClassifyParameters: CommandLineConvertible {
-    var commandArguments: [String] {
+extension ClassifyParameters {
+    public var commandArguments: [String] {
         var words = [input]
         if let band { words += ["--band", String(band)] }
         if let scheme { words += ["--scheme", scheme] }
@@ -70,21 +99,19 @@ extension ClassifyParameters: CommandLineConvertible {
         if let labels { words += ["--labels", labels] }
         if let format { words += ["--format", format] }
         for option in creationOptions ?? [] { words += ["--co", option] }
-        words += ["-o", output]
-        if let quicklook { words += ["--quicklook", quicklook] }
-        if let title { words += ["--title", title] }
         return words
     }
 }
 
-extension CombineParameters: CommandLineConvertible {
-    var commandArguments: [String] {
+extension CombineParameters {
+    public var commandArguments: [String] {
         var words = inputs
         if let method { words += ["--method", method] }
         if let table { words += ["--table", table] }
         if let degradedValue, method == "count" { words += ["--degraded-value", String(degradedValue)] }
+        if let inputCodes, inputCodes != CombineInputCodes.automatic.rawValue { words += ["--input-codes", inputCodes] }
         if let format { words += ["--format", format] }
         for option in creationOptions ?? [] { words += ["--co", option] }
-        return words + ["-o", output]
+        return words
     }
 }
