@@ -165,6 +165,9 @@ import Testing
         let metadata = try Dataset.open(fromArchive).metadata()
         #expect(metadata["ACQUISITION_DATE"] == "2020-01-05" && metadata["WRS_PATH_ROW"] == "214/065")
         #expect(metadata["PRODUCT_ID"] == "LC08_L2SP_214065_20200105_20200113_02_T1")
+        // The command that makes the map again names the product (main's provenance metadata).
+        #expect(metadata["SOILMAP_COMMAND"] == "soilmap index NDVI --scene LC08_L2SP_214065_20200105_20200113_02_T1.tar --mask-bits 0,1,2,3,4,5 --nodata -9999 --resampling near --format GTiff")
+        #expect(metadata["SOILMAP_INPUTS"]?.hasPrefix("LC08_L2SP_214065_20200105_20200113_02_T1.tar (") == true)
     }
 
     /// The cirrus block (QA bit 2, rows 40-59, columns 200-259) is masked for Landsat 8, whose rule has bit 2, and
