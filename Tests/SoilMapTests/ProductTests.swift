@@ -123,6 +123,28 @@ import Testing
         #expect(value != -9999 && value >= -1 && value <= 1)
     }
 
+    /// --mask FILE replaces the product's SCL but keeps its rule (classes 0, 1, 3, 8, 9, 10, 11): the SCL itself
+    /// given as --mask gives the default's bytes. A product whose BOA_QUANTIFICATION_VALUE is 1 gives DN-sized
+    /// values, and the reflectance check names the conversion with the stored offset.
+    @Test func sentinel2MaskFileAndConversionWarning() throws {
+        let directory = TemporaryDirectory()
+        let safe = try Self.make(["s2"], in: directory)
+        let scl = safe + "/GRANULE/L2A_T31UFQ_A026059_20220301T103514/IMG_DATA/R20m/T31UFQ_20220301T103021_SCL_20m.jp2"
+        let byDefault = directory.path("default.tif"), byFile = directory.path("file.tif")
+        #expect(try Self.index(["NDVI", "--scene", safe, "-o", byDefault]).status == 0)
+        #expect(try Self.index(["NDVI", "--scene", safe, "--mask", scl, "-o", byFile]).status == 0)
+        #expect(try Self.pixelBytes(byDefault) == Self.pixelBytes(byFile))
+
+        let unscaledDirectory = TemporaryDirectory()
+        let unscaled = try Self.make(["s2", "--quantification", "1"], in: unscaledDirectory)
+        let result = try runSoilmap(["index", "NDVI", "--scene", unscaled, "-o", directory.path("unscaled.tif")])
+        #expect(result.status == 0)
+        // DN 20 x stack value + 1000, so at most 255 x 20 = 5100 after the offset.
+        #expect(result.stderr.contains("_B04_10m.jp2 band 1): 100 % of the valid pixels lie outside -0.15...1.5 ("), "\(result.stderr)")
+        #expect(result.stderr.contains("...5100 after - 1000 then x 1 + 0); these look like digital numbers"),
+                "\(result.stderr)")
+    }
+
     // MARK: - Landsat C2 L2
 
     /// The MTL read: path/row, date, cloud cover, the Level-2 scale (not the Level-1 group's), the OLI band table

@@ -11,7 +11,7 @@ baselines hold the same reflectance.
 Landsat C2 L2: <id>_MTL.txt (Level-2 Data Format Control Book groups) and <id>_SR_B<n>.TIF, <id>_QA_PIXEL.TIF
 (GeoTIFF), DN = stack value x 100 + 7273 (fill rows 0-4 stay 0), a folder or a flat .tar as USGS ships it.
 
-Usage: make_products.py s2 OUT --baseline 04.00 [--level L1C] [--drop B08] [--corrupt] [--zip]
+Usage: make_products.py s2 OUT --baseline 04.00 [--level L1C] [--drop B08] [--corrupt] [--zip] [--quantification Q]
        make_products.py landsat OUT --spacecraft 8|7 [--level L1TP] [--tar] [--corrupt]
 Prints the product's path.
 """
@@ -61,7 +61,7 @@ def scene_classification(bands):
     return scl
 
 
-def s2_metadata(product_uri, level, baseline, granule, files, tile, start):
+def s2_metadata(product_uri, level, baseline, granule, files, tile, start, quantification_value):
     image_files = "\n".join(f"            <IMAGE_FILE>{f}</IMAGE_FILE>" for f in files)
     offsets = ""
     if float(baseline) >= 4:
@@ -70,8 +70,8 @@ def s2_metadata(product_uri, level, baseline, granule, files, tile, start):
     physical = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B10", "B11", "B12"]
     spectral = "\n".join(f'        <Spectral_Information bandId="{i}" physicalBand="{b}"/>' for i, b in enumerate(physical))
     root = "Level-2A_User_Product" if level == "L2A" else "Level-1C_User_Product"
-    quantification = ("<BOA_QUANTIFICATION_VALUE unit=\"none\">10000</BOA_QUANTIFICATION_VALUE>" if level == "L2A"
-                      else "<QUANTIFICATION_VALUE unit=\"none\">10000</QUANTIFICATION_VALUE>")
+    quantification = (f"<BOA_QUANTIFICATION_VALUE unit=\"none\">{quantification_value}</BOA_QUANTIFICATION_VALUE>" if level == "L2A"
+                      else f"<QUANTIFICATION_VALUE unit=\"none\">{quantification_value}</QUANTIFICATION_VALUE>")
     return f"""<?xml version="1.0" encoding="UTF-8" standalone="no"?>
 <n1:{root} xmlns:n1="https://psd-14.sentinel2.eo.esa.int/PSD/User_Product_Level-2A.xsd" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
   <n1:General_Info>
@@ -127,7 +127,7 @@ def s2_metadata(product_uri, level, baseline, granule, files, tile, start):
 """
 
 
-def make_s2(out, baseline, level, drop, corrupt, as_zip):
+def make_s2(out, baseline, level, drop, corrupt, as_zip, quantification):
     reference, bands = stack()
     tile, sensing = "T31UFQ", "20220301T103021"
     product_uri = f"S2B_MSI{level}_{sensing}_N{baseline.replace('.', '')}_R108_{tile}_20220301T120000.SAFE"
@@ -156,7 +156,7 @@ def make_s2(out, baseline, level, drop, corrupt, as_zip):
             array = dn(bands[index])[::step, ::step]
         write(os.path.join(safe, relative + ".jp2"), array, reference, "JP2OpenJPEG", step,
               ["QUALITY=100", "REVERSIBLE=YES", "YCBCR420=NO"])
-    text = s2_metadata(product_uri, level, baseline, granule, files, tile, "2022-03-01T10:30:21.024Z")
+    text = s2_metadata(product_uri, level, baseline, granule, files, tile, "2022-03-01T10:30:21.024Z", quantification)
     if corrupt:
         text = text[: len(text) // 2]
     name = "MTD_MSIL2A.xml" if level == "L2A" else "MTD_MSIL1C.xml"
@@ -279,10 +279,11 @@ def main():
     parser.add_argument("--spacecraft", default="8")
     parser.add_argument("--tar", action="store_true")
     parser.add_argument("--zip", action="store_true")
+    parser.add_argument("--quantification", default="10000")
     parser.add_argument("--corrupt", action="store_true")
     args = parser.parse_args()
     if args.kind == "s2":
-        print(make_s2(args.out, args.baseline, args.level or "L2A", args.drop, args.corrupt, args.zip))
+        print(make_s2(args.out, args.baseline, args.level or "L2A", args.drop, args.corrupt, args.zip, args.quantification))
     else:
         print(make_landsat(args.out, args.spacecraft, args.level or "L2SP", args.tar, args.corrupt))
 

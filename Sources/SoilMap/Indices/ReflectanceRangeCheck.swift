@@ -81,7 +81,7 @@ final class ReflectanceRangeCheck: @unchecked Sendable {
             let share = Int((Double(outside) / Double(tally.valid) * 100).rounded())
             var conversion = "x \(number(input.scale)) \(input.offset < 0 ? "-" : "+") \(number(abs(input.offset)))"
             if input.storedOffset != 0 {
-                conversion = "\(input.storedOffset < 0 ? "-" : "+") \(number(abs(input.storedOffset))) " + conversion
+                conversion = "\(input.storedOffset < 0 ? "-" : "+") \(number(abs(input.storedOffset))) then " + conversion
             }
             let cause = tally.above >= tally.below
                 ? "these look like digital numbers without their scale (give --scale, e.g. 0.0001 for Sentinel-2 L2A, or --sensor)"
