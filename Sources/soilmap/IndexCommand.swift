@@ -9,11 +9,13 @@ struct IndexCommand: ParsableCommand {
         abstract: "Compute spectral indices (and band math) in one tiled, multi-threaded pass.",
         discussion: """
         Bands come from a stack (-i STACK --band red=3 --band nir=4, or --sensor to know the numbers) or from one \
-        file per band (--band red=B04.tif --band nir=B08.tif[:N]). Bands on other grids are warped onto the finest one.
+        file per band (--band red=B04.tif --band nir=B08.tif[:N]), or from a downloaded product (--scene: a Sentinel-2 \
+        L2A .SAFE or .zip, a Landsat C2 L2 folder or .tar). Bands on other grids are warped onto the finest one.
         Examples:
           soilmap index NDVI,NDMI -i L7.tif --band blue=1 --band red=3 --band nir=4 --band swir1=5 -o indices.tif
           soilmap index NDVI --sensor sentinel2 --band red=B04.tif --band nir=B08.tif -o ndvi.tif
           soilmap index --expr 'RATIO=nir/red' -i stack.tif --band red=3 --band nir=4 -o ratio.tif
+          soilmap index NDVI --scene S2B_MSIL2A_20220301T032601_N0400_R018_T48PXS_20220301T062208.SAFE -o ndvi.tif
         """
     )
 
@@ -22,6 +24,9 @@ struct IndexCommand: ParsableCommand {
 
     @Option(name: [.customShort("i"), .customLong("input")], help: "A multi-band stack that --band ROLE=N refers to.")
     var stack: String?
+
+    @Option(help: "A downloaded product (Sentinel-2 L2A .SAFE/.zip, Landsat C2 L2 folder/.tar): bands, scale/offset, mask and fill value from its metadata.")
+    var scene: String?
 
     @Option(name: .customLong("band"), help: "ROLE=N (band of the stack) or ROLE=FILE[:N]. Repeatable.")
     var bands: [String] = []
@@ -64,7 +69,7 @@ struct IndexCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let parameters = IndexParameters(
-                indices: (ids ?? "").split(separator: ",").map(String.init), expressions: expressions, stack: stack, bands: bands,
+                indices: (ids ?? "").split(separator: ",").map(String.init), expressions: expressions, stack: stack, scene: scene, bands: bands,
                 sensor: sensor, scale: scale, offset: offset, constants: try parseParameters(parameters), mask: mask,
                 maskValues: try maskValues.map { try parseNumbers($0, option: "--mask-values") },
                 maskBits: try maskBits.map { try parseNumbers($0, option: "--mask-bits").map { Int($0) } },

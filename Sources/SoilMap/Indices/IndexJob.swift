@@ -43,6 +43,8 @@ public struct IndexRequest: Sendable {
     public var parameters: [String: Double]
     public var noData: Double
     public var resampling: String
+    /// Written into the output's metadata besides soilmap's own (a product's date, id and tile).
+    public var metadata: [String: String] = [:]
 
     public init(outputs: [IndexOutput], sources: [BandSource], mask: MaskSource? = nil, scale: Double? = nil, offset: Double? = nil,
                 inputNoData: Double? = nil, parameters: [String: Double] = [:], noData: Double = -9999, resampling: String = "near") {
@@ -69,6 +71,28 @@ public struct IndexRequest: Sendable {
         scale = scale ?? sensor.scale
         offset = offset ?? sensor.offset
         inputNoData = inputNoData ?? sensor.noData
+    }
+
+    /// Fills in what a product's metadata knows: the bands the outputs need and the explicit bands do not give,
+    /// each with its own reflectance conversion, the fill value, the mask (its rule replaced by `maskValues` or
+    /// `maskBits`; none when `maskGiven`, the caller's mask replacing it) and the date, product and tile.
+    public mutating func apply(product: SatelliteProduct, maskValues: [Double]?, maskBits: [Int]?, maskGiven: Bool) throws {
+        let needed = Set(outputs.flatMap { (try? Expression(parsing: $0.formula).variables) ?? [] })
+        let roles = BandRole.all + needed.subtracting(BandRole.all).filter { product.bands[$0] != nil }.sorted()
+        for role in roles where needed.contains(role) && !sources.contains(where: { $0.role == role }) {
+            let band = try product.band(for: role)
+            sources.append(BandSource(role: role, path: band.path, conversion: band.conversion))
+        }
+        inputNoData = inputNoData ?? product.noData
+        if !maskGiven, let productMask = product.mask {
+            guard VirtualFiles.exists(productMask.path) else {
+                throw SoilMapError.invalidInput(path: product.path, "\(product.kind.rawValue) product \(product.productID): its mask file is listed in its metadata but missing (\(productMask.path))")
+            }
+            var rule = productMask.rule
+            if let maskValues { rule = .values(maskValues) } else if let maskBits { rule = .bits(maskBits) }
+            mask = MaskSource(path: productMask.path, band: productMask.band, rule: rule)
+        }
+        metadata.merge(product.outputMetadata) { _, new in new }
     }
 
     /// Every file the run reads: an output must never be one of them.
@@ -173,7 +197,8 @@ public enum IndexJob {
         let roles = sources.map(\.role)
         let programs = try expressions.map { try BandMathProgram(expression: $0.1, inputs: roles, constants: $0.2) }
         let noData = Float(request.noData)
-        var metadata = ["SOILMAP_VERSION": SoilMapVersion.string]
+        var metadata = request.metadata
+        metadata["SOILMAP_VERSION"] = SoilMapVersion.string
         for (output, _, constants) in expressions {
             metadata["\(output.id)_FORMULA"] = output.formula
             if !constants.isEmpty {

@@ -8,6 +8,9 @@ public struct IndexParameters: RasterStepParameters {
     public var expressions: [String]?
     /// A multi-band stack that band numbers refer to.
     public var stack: String?
+    /// A downloaded product (Sentinel-2 L2A .SAFE or .zip, Landsat C2 L2 folder or .tar) that fills the bands the
+    /// indices need, their reflectance conversion, the mask and the fill value from its metadata.
+    public var scene: String?
     /// "ROLE=N" (a band of the stack) or "ROLE=FILE[:N]", in order (the first finest band sets the grid).
     public var bands: [String]?
     public var sensor: String?
@@ -26,20 +29,21 @@ public struct IndexParameters: RasterStepParameters {
     public var creationOptions: [String]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case indices, expressions, stack, bands, sensor, scale, offset, constants, mask
+        case indices, expressions, stack, scene, bands, sensor, scale, offset, constants, mask
         case maskValues = "mask_values", maskBits = "mask_bits", nodata, resampling, output, format
         case creationOptions = "creation_options"
     }
 
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
 
-    public init(indices: [String]? = nil, expressions: [String]? = nil, stack: String? = nil, bands: [String]? = nil,
+    public init(indices: [String]? = nil, expressions: [String]? = nil, stack: String? = nil, scene: String? = nil, bands: [String]? = nil,
                 sensor: String? = nil, scale: Double? = nil, offset: Double? = nil, constants: [String: Double]? = nil,
                 mask: String? = nil, maskValues: [Double]? = nil, maskBits: [Int]? = nil, nodata: Double? = nil,
                 resampling: String? = nil, output: String, format: String? = nil, creationOptions: [String]? = nil) {
         self.indices = indices
         self.expressions = expressions
         self.stack = stack
+        self.scene = scene
         self.bands = bands
         self.sensor = sensor
         self.scale = scale
@@ -61,6 +65,16 @@ public struct IndexParameters: RasterStepParameters {
             if let source = try? BandSource.parse(text, stack: stack), !paths.contains(source.path) { paths.append(source.path) }
         }
         if let mask, let source = try? BandSource.parse("mask=\(mask)", stack: nil), !paths.contains(source.path) { paths.append(source.path) }
+        if let scene {
+            // The files the run reads from the product (the archive itself for a .zip or .tar); the product's
+            // folder when it cannot be read yet, so that the runner reports it.
+            if let product = try? SatelliteProduct.open(scene), let request = try? request(product: product) {
+                let read = request.sources.map(\.path) + (request.mask.map { [$0.path] } ?? [])
+                for file in product.localFiles(reading: read) where !paths.contains(file) { paths.append(file) }
+            } else if !paths.contains(scene) {
+                paths.append(scene)
+            }
+        }
         return paths
     }
 
@@ -69,6 +83,7 @@ public struct IndexParameters: RasterStepParameters {
     public func mappingPaths(_ transform: (String) -> String) -> IndexParameters {
         var copy = self
         copy.stack = stack.map(transform)
+        copy.scene = scene.map(transform)
         copy.bands = bands?.map { text in
             guard let source = try? BandSource.parse(text, stack: stack), source.path != stack else { return text }
             return "\(source.role)=\(transform(source.path)):\(source.band)"
@@ -83,7 +98,10 @@ public struct IndexParameters: RasterStepParameters {
         let request = try self.request()
         copy.indices = indices ?? []
         copy.expressions = expressions ?? []
-        copy.bands = request.sources.map { $0.path == stack ? "\($0.role)=\($0.band)" : "\($0.role)=\($0.path):\($0.band)" }
+        // A scene's bands stay the scene's: the product is read again when the step runs.
+        let explicitRoles = Set(try (bands ?? []).map { try BandSource.parse($0, stack: stack).role })
+        copy.bands = request.sources.filter { scene == nil || explicitRoles.contains($0.role) }
+            .map { $0.path == stack ? "\($0.role)=\($0.band)" : "\($0.role)=\($0.path):\($0.band)" }
         copy.scale = request.scale
         copy.offset = request.offset
         copy.constants = constants ?? [:]
@@ -111,8 +129,15 @@ public struct IndexParameters: RasterStepParameters {
     }
 
     /// The engine request these parameters mean: catalogue entries looked up, bands parsed, the sensor's stack
-    /// layout, scale, offset, fill value and default mask rule applied.
+    /// layout, scale, offset, fill value and default mask rule applied, or the scene's bands, conversions and mask.
     public func request() throws -> IndexRequest {
+        if scene != nil && (stack != nil || sensor != nil) {
+            throw SoilMapError.invalidArgument("--scene reads the bands, their scale and the mask from the product's metadata: leave out -i and --sensor")
+        }
+        return try request(product: try scene.map(SatelliteProduct.open))
+    }
+
+    func request(product: SatelliteProduct?) throws -> IndexRequest {
         var outputs = try (indices ?? []).map { try IndexOutput.catalogue($0.trimmingCharacters(in: .whitespaces)) }
         outputs += try (expressions ?? []).map(IndexOutput.expression)
         var request = IndexRequest(outputs: outputs, sources: try (bands ?? []).map { try BandSource.parse($0, stack: stack) },
@@ -121,12 +146,14 @@ public struct IndexParameters: RasterStepParameters {
         request.offset = offset
         let preset = try sensor.map(SensorPreset.named)
         if let preset { request.apply(sensor: preset, stack: stack) }
+        if let product { try request.apply(product: product, maskValues: maskValues, maskBits: maskBits, maskGiven: mask != nil) }
         if let mask {
             let source = try BandSource.parse("mask=\(mask)", stack: nil)
             let rule: MaskSource.Rule
             if let maskValues { rule = .values(maskValues) }
             else if let maskBits { rule = .bits(maskBits) }
             else if let preset { rule = preset.mask }
+            else if let productRule = product?.mask?.rule { rule = productRule }
             else { throw SoilMapError.invalidArgument("--mask needs --mask-values or --mask-bits (or a --sensor that knows its mask)") }
             request.mask = MaskSource(path: source.path, band: source.band, rule: rule)
         }

@@ -79,7 +79,10 @@ final class ReflectanceRangeCheck: @unchecked Sendable {
             guard tally.valid > 0, Double(outside) > Self.suspectShare * Double(tally.valid) else { return nil }
             let input = inputs[plane]
             let share = Int((Double(outside) / Double(tally.valid) * 100).rounded())
-            let conversion = "x \(number(input.scale)) \(input.offset < 0 ? "-" : "+") \(number(abs(input.offset)))"
+            var conversion = "x \(number(input.scale)) \(input.offset < 0 ? "-" : "+") \(number(abs(input.offset)))"
+            if input.storedOffset != 0 {
+                conversion = "\(input.storedOffset < 0 ? "-" : "+") \(number(abs(input.storedOffset))) then " + conversion
+            }
             let cause = tally.above >= tally.below
                 ? "these look like digital numbers without their scale (give --scale, e.g. 0.0001 for Sentinel-2 L2A, or --sensor)"
                 : "an offset seems applied to values that do not carry it, or the scale is too small (check --sensor, --scale and --offset)"

@@ -4,11 +4,14 @@ public struct BandSource: Sendable, Hashable, Codable {
     public var path: String
     /// Band number in the file, from 1.
     public var band: Int
+    /// This band's own reflectance conversion (a product's per-band metadata); nil: the run's scale and offset.
+    public var conversion: ReflectanceConversion?
 
-    public init(role: String, path: String, band: Int = 1) {
+    public init(role: String, path: String, band: Int = 1, conversion: ReflectanceConversion? = nil) {
         self.role = role
         self.path = path
         self.band = band
+        self.conversion = conversion
     }
 
     /// Parses `ROLE=N` (a band of `stack`) or `ROLE=FILE[:N]`.
@@ -32,6 +35,21 @@ public struct BandSource: Sendable, Hashable, Codable {
             return BandSource(role: role, path: String(value[..<colon]), band: number)
         }
         return BandSource(role: role, path: value, band: 1)
+    }
+}
+
+/// Reflectance = (stored + storedOffset) x scale + offset. Sentinel-2 defines its offset on the stored value
+/// ((DN + BOA_ADD_OFFSET) / QUANTIFICATION), which keeps the integer sum exact: both processing baselines then
+/// give the same reflectance bits.
+public struct ReflectanceConversion: Sendable, Hashable, Codable {
+    public var storedOffset: Double
+    public var scale: Double
+    public var offset: Double
+
+    public init(storedOffset: Double = 0, scale: Double, offset: Double = 0) {
+        self.storedOffset = storedOffset
+        self.scale = scale
+        self.offset = offset
     }
 }
 

@@ -8,6 +8,8 @@ public struct PlannedInput: Sendable, Hashable {
     public var band: Int
     public var scale: Double
     public var offset: Double
+    /// Added to the stored value before `scale` (Sentinel-2's BOA_ADD_OFFSET); 0 for most inputs.
+    public var storedOffset: Double = 0
     public var noData: Double?
     /// False when the file is already on the reference grid.
     public var needsWarp: Bool
@@ -101,7 +103,8 @@ public struct InputPlan: Sendable {
 
     /// Opens every input once, checks bands exist, chooses the reference grid (the finest pixel size among the
     /// value inputs, the first of them on a tie) and decides which inputs need GDAL's warper.
-    /// Scale and offset: `scale`/`offset` when given, else the band's own metadata, else 1 and 0.
+    /// Scale and offset: `scale`/`offset` when given, else the source's own conversion (a product's metadata),
+    /// else the band's own metadata, else 1 and 0.
     public static func make(sources: [BandSource], mask: MaskSource?, scale: Double?, offset: Double?,
                             noData: Double? = nil, resampling: String = "near") throws -> InputPlan {
         guard !sources.isEmpty else { throw SoilMapError.invalidArgument("no input bands given") }
@@ -137,13 +140,16 @@ public struct InputPlan: Sendable {
         let referenceCRS = reference.dataset.spatialReference
 
         func plan(_ dataset: Dataset, band: RasterBand, path: String, bandNumber: Int, rule: MaskSource.Rule?,
-                  resampling: String) throws -> PlannedInput {
+                  resampling: String, conversion: ReflectanceConversion? = nil) throws -> PlannedInput {
             let aligned = try isOnGrid(dataset, grid: grid, referenceCRS: referenceCRS)
             if !aligned { try checkCanAlign(dataset, path: path, grid: grid, referenceCRS: referenceCRS) }
-            let bandScale = rule == nil ? (scale ?? band.scale ?? 1) : 1
-            let bandOffset = rule == nil ? (offset ?? band.offset ?? 0) : 0
+            // A scale or offset given for the run replaces the band's own conversion as a whole.
+            let ownConversion = scale == nil && offset == nil ? conversion : nil
+            let bandScale = rule == nil ? (scale ?? ownConversion?.scale ?? band.scale ?? 1) : 1
+            let bandOffset = rule == nil ? (offset ?? ownConversion?.offset ?? band.offset ?? 0) : 0
             let block = band.blockSize
             return PlannedInput(path: path, band: bandNumber, scale: bandScale, offset: bandOffset,
+                                storedOffset: rule == nil ? ownConversion?.storedOffset ?? 0 : 0,
                                 noData: rule == nil ? (band.noDataValue ?? noData) : band.noDataValue,
                                 needsWarp: !aligned, resampling: resampling, maskRule: rule,
                                 blockWidth: block.width, blockHeight: block.height, dataType: band.dataType,
@@ -152,7 +158,7 @@ public struct InputPlan: Sendable {
 
         var inputs = try opened.map { entry in
             try plan(entry.dataset, band: entry.band, path: entry.source.path, bandNumber: entry.source.band, rule: nil,
-                     resampling: resampling)
+                     resampling: resampling, conversion: entry.source.conversion)
         }
         var maskIndex: Int?
         if let mask {

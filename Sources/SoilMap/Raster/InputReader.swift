@@ -72,7 +72,8 @@ final class InputReader {
             case .sharedBlocks:
                 try readFromSharedBlock(index, window: window, into: target)
             }
-            InputReader.toReflectance(target, count: count, scale: input.scale, offset: input.offset, noData: input.noData)
+            InputReader.toReflectance(target, count: count, storedOffset: input.storedOffset, scale: input.scale, offset: input.offset,
+                                      noData: input.noData)
             plane += 1
         }
         if let maskIndex = plan.maskIndex, let rule = plan.inputs[maskIndex].maskRule {
@@ -161,10 +162,12 @@ final class InputReader {
         }
     }
 
-    /// stored -> stored x scale + offset, nodata and NaN -> NaN, eight pixels at a time.
-    static func toReflectance(_ values: UnsafeMutablePointer<Double>, count: Int, scale: Double, offset: Double, noData: Double?) {
+    /// stored -> (stored + storedOffset) x scale + offset, nodata and NaN -> NaN, eight pixels at a time.
+    static func toReflectance(_ values: UnsafeMutablePointer<Double>, count: Int, storedOffset: Double = 0, scale: Double, offset: Double,
+                              noData: Double?) {
         typealias Vector = SIMD8<Double>
         let scaleVector = Vector(repeating: scale), offsetVector = Vector(repeating: offset)
+        let storedOffsetVector = Vector(repeating: storedOffset)
         let nan = Vector(repeating: .nan)
         let noDataVector = Vector(repeating: noData ?? .nan)
         let hasNoData = noData.map { !$0.isNaN } ?? false
@@ -173,13 +176,13 @@ final class InputReader {
         for index in 0..<vectors {
             let offsetBytes = index * MemoryLayout<Vector>.stride
             let stored = raw.loadUnaligned(fromByteOffset: offsetBytes, as: Vector.self)
-            var result = stored * scaleVector + offsetVector
+            var result = (stored + storedOffsetVector) * scaleVector + offsetVector
             if hasNoData { result.replace(with: nan, where: stored .== noDataVector) }
             raw.storeBytes(of: result, toByteOffset: offsetBytes, as: Vector.self)
         }
         for pixel in (vectors * Vector.scalarCount)..<count {
             let stored = values[pixel]
-            values[pixel] = hasNoData && stored == noData! ? .nan : stored * scale + offset
+            values[pixel] = hasNoData && stored == noData! ? .nan : (stored + storedOffset) * scale + offset
         }
     }
 

@@ -71,6 +71,7 @@ extension IndexParameters {
         if let indices, !indices.isEmpty { words.append(indices.joined(separator: ",")) }
         for expression in expressions ?? [] { words += ["--expr", expression] }
         if let stack { words += ["-i", stack] }
+        if let scene { words += ["--scene", scene] }
         for band in bands ?? [] { words += ["--band", band] }
         if let sensor { words += ["--sensor", sensor] }
         if let scale { words += ["--scale", numberText(scale)] }
