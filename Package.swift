@@ -42,7 +42,8 @@ let package = Package(
         .target(name: "GDAL", dependencies: ["CGDAL"]),
         .target(name: "Digest", dependencies: ["CCrypto"]),
         .target(name: "Drawing", dependencies: ["CCairo"]),
-        .target(name: "SoilMap", dependencies: ["GDAL", "Digest", "Drawing", "CTIFF", .product(name: "Yams", package: "Yams")]),
+        .target(name: "TIFF", dependencies: ["CTIFF", "GDAL"]),
+        .target(name: "SoilMap", dependencies: ["GDAL", "Digest", "Drawing", "TIFF", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "soilmap",
             dependencies: [
@@ -52,7 +53,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GDALTests", dependencies: ["GDAL", "TestSupport"]),
-        .testTarget(name: "SoilMapTests", dependencies: ["SoilMap", "GDAL", "TestSupport"]),
+        .testTarget(name: "SoilMapTests", dependencies: ["SoilMap", "GDAL", "TIFF", "Drawing", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

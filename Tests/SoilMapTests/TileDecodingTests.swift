@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import GDAL
 @testable import SoilMap
+import TIFF
 
 /// The engine's direct decoder for tiled GeoTIFFs (`TIFFTileReader`) against GDAL reading the same files: every
 /// value of every tile, edge tiles included, must be what GDAL returns, and layouts it does not take must be left

@@ -1,4 +1,4 @@
-import CTIFF
+import TIFF
 import Foundation
 
 /// Finds a truncated GeoTIFF (an interrupted download or scp) from its directories alone, before a run.
@@ -80,8 +80,7 @@ public enum GeoTIFFIntegrity {
         var inspection = Inspection(fileBytes: fileBytes, directories: 0, blocks: 0, problem: nil, unreadableDirectory: nil)
         var furthestBlock: UInt64 = 0, furthestDirectory: UInt64 = 0
         // libtiff reads the strile arrays; it may refuse the first directory (then only the tables are checked).
-        let tiff = soilmap_tiff_open_quietly(path)
-        defer { if let tiff { TIFFClose(tiff) } }
+        let striles = TIFFStrileReader(path: path)
         var offset = layout.firstDirectory
         var visited = Set<UInt64>()
         // A loop in the chain, or absurdly many directories, is damage for GDAL to report.
@@ -89,22 +88,17 @@ public enum GeoTIFFIntegrity {
             let directory = layout.directory(at: offset)
             furthestDirectory = max(furthestDirectory, directory.end)
             guard directory.end <= fileBytes else { break }
-            guard let tiff, TIFFSetSubDirectory(tiff, offset) == 1 else {
+            guard let striles, striles.select(directoryAt: offset) else {
                 inspection.unreadableDirectory = visited.count - 1
                 break
             }
-            // TIFFNumberOfStrips counts from RowsPerStrip, one per plane for a tiled image: tiles are counted apart.
-            let count = TIFFIsTiled(tiff) != 0 ? TIFFNumberOfTiles(tiff) : TIFFNumberOfStrips(tiff)
-            for strile in 0..<count {
-                var failed: Int32 = 0
-                let start = TIFFGetStrileOffsetWithErr(tiff, strile, &failed)
-                let length = TIFFGetStrileByteCountWithErr(tiff, strile, &failed)
-                guard failed == 0 else { break }
+            let extents = striles.striles()
+            for (start, length) in extents {
                 let (end, overflow) = start.addingReportingOverflow(length)
                 furthestBlock = max(furthestBlock, overflow ? .max : end)
             }
             inspection.directories += 1
-            inspection.blocks += Int(count)
+            inspection.blocks += extents.count
             offset = directory.next
         }
         if furthestBlock > fileBytes {

@@ -1,5 +1,6 @@
 import Foundation
 import GDAL
+import TIFF
 
 /// One thread's view of the inputs: its own dataset handles (GDAL 3.6 datasets are not thread-safe), warped
 /// onto the reference grid where needed, reading tiles as Float64 (every stored integer and Float32 exactly) with

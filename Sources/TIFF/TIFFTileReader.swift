@@ -15,9 +15,9 @@ import GDAL
 /// is GDAL's type for the band. `open` returns nil for anything else, and `decode` returns false for a tile it
 /// cannot decode (a sparse tile, a short or corrupt stream): the caller then reads through GDAL, which gives the
 /// same values or the proper error. One reader per thread, like GDAL handles.
-final class TIFFTileReader {
-    let tileWidth: Int
-    let tileHeight: Int
+public final class TIFFTileReader {
+    public let tileWidth: Int
+    public let tileHeight: Int
     private let tiff: OpaquePointer
     private let type: DataType
     private let compression: UInt16
@@ -33,7 +33,7 @@ final class TIFFTileReader {
 
     /// Opens band `band` of `path` if it is a layout this reader decodes and matches what GDAL reports for it
     /// (`width` x `height` pixels of `type`); nil otherwise.
-    static func open(path: String, band: Int, width: Int, height: Int, type: DataType) -> TIFFTileReader? {
+    public static func open(path: String, band: Int, width: Int, height: Int, type: DataType) -> TIFFTileReader? {
         guard let tiff = soilmap_tiff_open_quietly(path) else { return nil }
         guard let reader = TIFFTileReader(tiff: tiff, band: band, width: width, height: height, type: type) else {
             TIFFClose(tiff)
@@ -95,7 +95,7 @@ final class TIFFTileReader {
         compressed.deallocate()
     }
 
-    static func type(format: UInt16, bits: UInt16) -> DataType? {
+    public static func type(format: UInt16, bits: UInt16) -> DataType? {
         switch (format, bits) {
         case (1, 8): return .byte
         case (1, 16): return .uint16
@@ -109,12 +109,12 @@ final class TIFFTileReader {
     }
 
     /// Bytes of one decoded tile: tileWidth x tileHeight values of the band's type.
-    var decodedTileBytes: Int { tileBytes }
+    public var decodedTileBytes: Int { tileBytes }
 
     /// Decodes the tile at (`column`, `row`) of the file's tile grid into `destination` (`decodedTileBytes`), as
     /// stored values of the band's type with the predictor undone: what GDALReadBlock gives. False when this tile
     /// must be read through GDAL instead.
-    func decode(column: Int, row: Int, into destination: UnsafeMutableRawPointer) -> Bool {
+    public func decode(column: Int, row: Int, into destination: UnsafeMutableRawPointer) -> Bool {
         let index = TIFFComputeTile(tiff, UInt32(column * tileWidth), UInt32(row * tileHeight), 0, sample)
         let stored = TIFFGetStrileByteCount(tiff, index)
         guard stored > 0 else { return false }  // a sparse tile: GDAL fills it with nodata
