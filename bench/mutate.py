@@ -1,7 +1,29 @@
 #!/usr/bin/env python3
-"""Reads bench/mutants.txt; `list` prints name<TAB>file<TAB>line<TAB>kill for each mutant (checking that each
+"""`sync ROOT COPY` brings the copy up to date (changed files only, times kept, so rebuilds stay incremental).
+Reads bench/mutants.txt; `list` prints name<TAB>file<TAB>line<TAB>kill for each mutant (checking that each
 `from` text is found), `apply NAME ROOT` writes that mutant into the tree at ROOT."""
-import sys
+import filecmp, os, shutil, subprocess, sys
+
+def sync(root, copy):
+    """Copies the checkout's files (git's tracked and untracked, not ignored, plus Package.resolved) into `copy`
+    where they differ, and removes files of Sources/ and Tests/ that the checkout no longer has."""
+    listed = subprocess.run(["git", "-C", root, "ls-files", "-co", "--exclude-standard"], check=True,
+                            capture_output=True, text=True).stdout.splitlines()
+    files = [f for f in listed if os.path.isfile(os.path.join(root, f))]
+    if os.path.isfile(os.path.join(root, "Package.resolved")):
+        files.append("Package.resolved")
+    for name in files:
+        source, target = os.path.join(root, name), os.path.join(copy, name)
+        if not os.path.isfile(target) or not filecmp.cmp(source, target, shallow=False):
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copy2(source, target)
+    wanted = set(files)
+    for top in ("Sources", "Tests"):
+        for folder, _, names in os.walk(os.path.join(copy, top)):
+            for n in names:
+                relative = os.path.relpath(os.path.join(folder, n), copy)
+                if relative not in wanted:
+                    os.remove(os.path.join(copy, relative))
 
 def mutants(path):
     result, current = [], None
@@ -36,6 +58,9 @@ def locate(mutant, root):
 
 if __name__ == "__main__":
     command, path = sys.argv[1], sys.argv[2]
+    if command == "sync":
+        sync(path, sys.argv[3])
+        sys.exit(0)
     all_mutants = mutants(path)
     if command == "list":
         root = sys.argv[3]

@@ -9,10 +9,13 @@ list="$root/bench/mutants.txt"
 copy=${MUTATION_DIR:-${TMPDIR:-/tmp}/soilmap-mutation}
 swift=${SWIFT:-swift}
 mkdir -p "$copy"
-# rsync keeps modification times, so only what changed since the last run is rebuilt.
-rsync -a --delete --exclude .build --exclude '.build-*' --exclude .git --exclude /out --exclude /bench/work \
-  --exclude /bench/results --exclude /runs "$root/" "$copy/"
-if [ ! -d "$copy/.build" ] && [ -d "$root/.build" ]; then cp -a "$root/.build" "$copy/.build"; fi
+# Only files that changed are copied (times kept), so only what changed since the last run is rebuilt.
+python3 "$root/bench/mutate.py" sync "$root" "$copy" || exit 2
+# The first run builds the copy from scratch (compiled modules remember their path, so the checkout's .build cannot
+# be reused); the checked-out dependencies can, which saves fetching them.
+if [ ! -d "$copy/.build" ] && [ -d "$root/.build/checkouts" ]; then
+  mkdir -p "$copy/.build" && cp -a "$root/.build/checkouts" "$root/.build/repositories" "$root/.build/workspace-state.json" "$copy/.build/" 2>/dev/null
+fi
 
 mutants=$(python3 "$root/bench/mutate.py" list "$list" "$copy") || exit 2
 if [ -n "${MUTANTS:-}" ]; then

@@ -10,6 +10,10 @@ MODE is center, all-touched or coverage. The zones are first reprojected to the 
 (rasterstats' names mapped to soilmap's: std = population standard deviation; exactextract's stdev likewise),
 or with --categorical the cells of every class as class_<value> (in coverage mode, coverage-weighted: exactextract's
 frac x count).
+
+With --group-field FIELD (coverage mode): one row per group instead, in order of first appearance, with id = the
+group's value: count, sum, mean, min, max, std of the pooled pixels of its zones, each weighted by its coverage
+fraction in its zone (exactextract's values and coverage, pooled with numpy); zones with an empty group are left out.
 """
 import argparse
 import csv
@@ -33,6 +37,33 @@ def reproject(zones, raster):
     return out_path
 
 
+def pooled_groups(args, zones, stats):
+    import numpy as np
+    from exactextract import exact_extract
+    source = ogr.Open(zones)
+    group_of = {f.GetField(args.id_field): f.GetField(args.group_field) for f in source.GetLayer(0)}
+    features = exact_extract(args.raster, zones, ["values", "coverage"], include_cols=[args.id_field], output="geojson")
+    pooled = {}
+    for feature in features:
+        props = feature["properties"]
+        group = group_of[props[args.id_field]]
+        if group is None or group == "":
+            continue  # soilmap puts zones with an empty group field in no group row (only in the total)
+        values, weights = pooled.setdefault(group, ([], []))
+        values.append(np.asarray(props["values"], dtype=np.float64))
+        weights.append(np.asarray(props["coverage"], dtype=np.float64))
+    rows = []
+    for group, (values, weights) in pooled.items():
+        v, w = np.concatenate(values), np.concatenate(weights)
+        keep = w > 0
+        v, w = v[keep], w[keep]
+        mean = np.sum(w * v) / np.sum(w)
+        row = {"id": group, "count": np.sum(w), "sum": np.sum(w * v), "mean": mean, "min": v.min(), "max": v.max(),
+               "std": np.sqrt(np.sum(w * (v - mean) ** 2) / np.sum(w))}
+        rows.append({"id": group, **{s: repr(float(row[s])) for s in stats}})
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("raster")
@@ -43,11 +74,14 @@ def main():
     parser.add_argument("--band", type=int, default=1)
     parser.add_argument("--stats", default="count,sum,mean,min,max,std")
     parser.add_argument("--categorical", action="store_true")
+    parser.add_argument("--group-field")
     args = parser.parse_args()
     stats = args.stats.split(",")
     zones = reproject(args.zones, args.raster)
     rows = []
-    if args.mode == "coverage":
+    if args.group_field:
+        rows = pooled_groups(args, zones, stats)
+    elif args.mode == "coverage":
         from exactextract import exact_extract
         names = {"count": "count", "sum": "sum", "mean": "mean", "min": "min", "max": "max", "std": "stdev",
                  "variance": "variance", "median": "median", "majority": "majority", "minority": "minority", "variety": "variety"}
