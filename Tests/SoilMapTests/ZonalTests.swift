@@ -169,8 +169,9 @@ import GDAL
         #expect(rows[1].accumulator.weight == 100 && rows[1].accumulator.sum == 10 * (5..<15).reduce(0, +).toDouble)
         // Outside the raster: a row with count 0.
         #expect(rows[2].accumulator.weight == 0 && rows[2].accumulator.cells == 0)
-        // The bow-tie is repaired (two triangles) and reported.
-        #expect(rows[3].repaired && rows[3].accumulator.weight > 0)
+        // The bow-tie is repaired (two triangles, 5000 m²) and reported; its cells are those GDAL's RasterizeLayer
+        // burns for the repaired MultiPolygon (50 cells, columns summing to 1200).
+        #expect(rows[3].repaired && rows[3].accumulator.weight == 50 && rows[3].accumulator.sum == 1200)
         #expect(result.warnings.contains { $0.contains("(code D) had an invalid geometry; repaired") })
         // Duplicate ids: both kept, told apart by fid, with a warning.
         #expect(rows[4].accumulator.weight == 100 && rows[4].featureID != rows[0].featureID)
