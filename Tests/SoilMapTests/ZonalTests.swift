@@ -111,6 +111,8 @@ import GDAL
         let zones = result.rows.filter { $0.level == .zone }
         try #require(zones.count == expected.count)
         var nonZero = 0
+        let transform = try #require(try Dataset.open(classes).geoTransform)
+        let cellHectares = abs(transform.pixelWidth * transform.pixelHeight) / 10_000
         for (row, reference) in zip(zones, expected) {
             for value in 1...4 {
                 let theirs = Double(reference["class_\(value)"] ?? "") ?? 0
@@ -120,6 +122,9 @@ import GDAL
                 } else {
                     #expect(abs(ours - theirs) <= 1e-6 * max(1, theirs), "zone \(row.zoneID) class \(value): \(ours) vs \(theirs)")
                 }
+                // Hectares: the reference's (covered) cells x the cell area from the geotransform (UTM, equal cells).
+                let hectares = row.accumulator.histogram?[Int64(value)]?.hectares ?? 0
+                #expect(abs(hectares - theirs * cellHectares) <= 1e-6 * max(1, theirs * cellHectares), "zone \(row.zoneID) class \(value) ha")
                 if ours > 0 { nonZero += 1 }
             }
         }
