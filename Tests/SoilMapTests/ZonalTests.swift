@@ -231,6 +231,23 @@ import GDAL
         let grid = RasterGrid(width: 1, height: 1, geoTransform: GeoTransform(originX: 0, pixelWidth: 1, originY: 1, pixelHeight: -1), crsWKT: "")
         let area = CellArea(grid: grid, isGeographic: true, metresPerUnit: 1, semiMajorAxis: 6_378_137, inverseFlattening: 298.257223563)
         #expect(abs(area.hectares(row: 0) / 100 - 12_308.4639) < 0.001)
+        // Cells of 0.01° at Hanoi, Luxembourg and 70° N against the closed form of the area of an ellipsoidal zone,
+        // S(φ) = π b² (sin φ / (1 - e² sin² φ) + ln((1 + e sin φ) / (1 - e sin φ)) / (2e)), times Δλ / 2π.
+        let a = 6_378_137.0, f = 1 / 298.257223563, e2 = f * (2 - f), e = e2.squareRoot(), b = a * (1 - f)
+        func zone(_ degrees: Double) -> Double {
+            let s = sin(degrees * .pi / 180)
+            return .pi * b * b * (s / (1 - e2 * s * s) + log((1 + e * s) / (1 - e * s)) / (2 * e))
+        }
+        for top in [21.03, 49.61, 70.0] {
+            let cell = 0.01
+            let grid = RasterGrid(width: 1, height: 3, geoTransform: GeoTransform(originX: 105, pixelWidth: cell, originY: top, pixelHeight: -cell), crsWKT: "")
+            let area = CellArea(grid: grid, isGeographic: true, metresPerUnit: 1, semiMajorAxis: a, inverseFlattening: 1 / f)
+            for row in 0..<3 {
+                let north = top - Double(row) * cell, south = north - cell
+                let expected = (zone(north) - zone(south)) * cell / 360 / 10_000
+                #expect(abs(area.hectares(row: row) - expected) <= 1e-9 * expected, "row \(row) below \(top)°: \(area.hectares(row: row)) vs \(expected)")
+            }
+        }
     }
 }
 
@@ -310,7 +327,7 @@ extension Int { var toDouble: Double { Double(self) } }
         #expect(total.accumulator.weight == 810 * 410)
         // Results do not depend on the thread count.
         let single = try ZonalJob.run(request, engine: EngineOptions(threads: 1))
-        #expect(zip(single.rows, result.rows).allSatisfy { $0.accumulator.sum == $1.accumulator.sum && $0.accumulator.mean == $1.accumulator.mean })
+        #expect(single.rows.count == result.rows.count && zip(single.rows, result.rows).allSatisfy { $0.accumulator.sum == $1.accumulator.sum && $0.accumulator.mean == $1.accumulator.mean })
     }
 
     @Test(arguments: ["stats.csv", "stats.gpkg", "stats.geojson"])
