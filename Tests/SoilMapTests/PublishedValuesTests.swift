@@ -124,3 +124,55 @@ import GDAL
         }
     }
 }
+
+/// What a user sees of the schemes and the data-driven methods from the command line.
+@Suite struct SchemeAndMethodCommandTests {
+    /// `soilmap schemes --json` lists QCVN 03:2023/BTNMT's published limits (Table 1) as closed maxima.
+    @Test func schemesListingShowsThePublishedLimits() throws {
+        let result = try runSoilmap(["schemes", "--json"])
+        try #require(result.status == 0, "\(result.stderr)")
+        let schemes = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let published: [String: [Double]] = ["qcvn03-as": [25, 50, 200], "qcvn03-cd": [4, 10, 60], "qcvn03-cu": [150, 500, 2000],
+                                             "qcvn03-pb": [200, 400, 700], "qcvn03-zn": [300, 600, 2000]]
+        for (id, limits) in published {
+            let scheme = try #require(schemes.first { $0["id"] as? String == id }, "\(id) listed")
+            let classes = try #require(scheme["classes"] as? [[String: Any]])
+            #expect(classes.compactMap { $0["max"] as? Double } == limits, "\(id)")
+            #expect(classes.prefix(3).allSatisfy { $0["max_closed"] as? Bool == true }, "\(id): a value at the limit complies")
+        }
+    }
+
+    /// `soilmap classify --method quantile --classes 4` on real NDVI: the breaks numpy.quantile gives, and each
+    /// class holds about a quarter of the valid pixels (the rest of `numpy.digitize`'s answer).
+    @Test func quantileMethodFromTheCommandLine() throws {
+        let directory = TemporaryDirectory()
+        let ndvi = directory.path("ndvi.tif"), classes = directory.path("q.tif"), reference = directory.path("numpy.tif")
+        try IndexJob.run(IndexRequest(outputs: [try IndexOutput.catalogue("NDVI")], sources: Repository.landsatSources(["red", "nir"])), to: ndvi)
+        let result = try runSoilmap(["classify", ndvi, "--method", "quantile", "--classes", "4", "-o", classes, "-q"])
+        try #require(result.status == 0, "\(result.stderr)")
+        let numpy = try run("/usr/bin/python3", [ClassificationTests.script, "quantile", ndvi, "--classes", "4"])
+        let breaks = numpy.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let digitize = try run("/usr/bin/python3", [ClassificationTests.script, "digitize", ndvi, reference, "--breaks=" + breaks])
+        try #require(digitize.status == 0, "\(digitize.stderr)")
+        let mine = try Dataset.open(classes).band(1).readAll(as: UInt8.self)
+        #expect(mine == (try Dataset.open(reference).band(1).readAll(as: UInt8.self)))
+        #expect(Set(mine.filter { $0 != 0 }) == [1, 2, 3, 4])
+    }
+
+    /// `--nodata -1`: the pixels without a value (0 / 0 on the Olinda stack, where red and nir are both 0) get -1,
+    /// declared as the band's nodata.
+    @Test func outputNodataFromTheCommandLine() throws {
+        let directory = TemporaryDirectory()
+        let output = directory.path("ndvi.tif")
+        let result = try runSoilmap(["index", "NDVI", "-i", Repository.landsat, "--band", "red=3", "--band", "nir=4", "--nodata", "-1", "-o", output, "-q"])
+        try #require(result.status == 0, "\(result.stderr)")
+        let dataset = try Dataset.open(Repository.landsat)
+        let red: [UInt8] = try dataset.band(3).readAll(), nir: [UInt8] = try dataset.band(4).readAll()
+        let values = try readBand(output)
+        #expect(try Dataset.open(output).band(1).noDataValue == -1)
+        let empty = (0..<red.count).filter { red[$0] == 0 && nir[$0] == 0 }
+        #expect(!empty.isEmpty && empty.allSatisfy { values[$0] == -1 })
+        // NDVI is exactly -1 where nir is 0 and red is not: a real value equal to the chosen nodata (the user's call).
+        #expect(values.filter { $0 == -1 }.count == empty.count + (0..<red.count).filter { red[$0] > 0 && nir[$0] == 0 }.count)
+    }
+}
