@@ -291,6 +291,14 @@ import GDAL
         let chosen = try runSoilmap(arguments + ["--mask-values", "9", "-o", directory.path("chosen.tif")])
         try #require(chosen.status == 0, "\(chosen.stderr)")
         #expect(try readBand(directory.path("chosen.tif")).map { $0 == -9999 } == expected(masked: [9]).map { $0 == -9999 })
+        // A mask whose file declares nodata 0 (as Sentinel-2 COGs do): class 0 is unknown, so it drops the pixel
+        // even when --mask-values does not list it.
+        try writeRaster(directory.path("SCL-nodata.tif"), width: width, height: 1, values: scl, noData: 0)
+        var declared = arguments
+        declared[declared.firstIndex(of: directory.path("SCL.tif"))!] = directory.path("SCL-nodata.tif")
+        let unknown = try runSoilmap(declared + ["--mask-values", "9", "-o", directory.path("declared.tif")])
+        try #require(unknown.status == 0, "\(unknown.stderr)")
+        #expect(try readBand(directory.path("declared.tif")).map { $0 == -9999 } == expected(masked: [0, 9]).map { $0 == -9999 })
     }
 
     /// QA_PIXEL values each with one bit set over clear land (21824: bits 6, 8, 10, 12, 14), through a Landsat 8 and
