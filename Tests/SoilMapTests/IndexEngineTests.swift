@@ -36,13 +36,14 @@ import GDAL
     @Test func noDataInOneBandOnlyAndNaN() throws {
         let directory = TemporaryDirectory()
         var red = Self.red.map(Float.init), nir = Self.nir.map(Float.init)
-        red[4] = -1          // the red band's nodata
+        red[4] = -1          // the red band's nodata (converted eight pixels at a time)
+        red[10] = -1         // and in the last four pixels (converted one by one)
         nir[6] = .nan        // NaN in the file
         nir[7] = -1          // -1 in nir is a real value: only red declares it nodata
         try writeRaster(directory.path("red.tif"), width: 4, height: 3, values: red, noData: -1)
         try writeRaster(directory.path("nir.tif"), width: 4, height: 3, values: nir)
         let result = try ndviRun(directory, redPath: directory.path("red.tif"), nirPath: directory.path("nir.tif"))
-        #expect(result[4] == -9999)
+        #expect(result[4] == -9999 && result[10] == -9999)
         #expect(result[6] == -9999)
         #expect(result[7] == Self.ndvi(80, -1))
         #expect(result[0] == Self.ndvi(10, 30))
