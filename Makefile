@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/soilmap
 DEMO_OUT := out/demo
 
-.PHONY: all setup swift venv build test demo bench install clean
+.PHONY: all setup swift venv build test mutation demo bench install clean
 PREFIX ?= /usr/local
 
 all: build
@@ -53,6 +53,12 @@ build: setup swift
 test: setup swift venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
+
+# Deliberate one-line bugs (bench/mutants.txt), each built alone in a copy of the tree (MUTATION_DIR, default
+# /tmp/soilmap-mutation) and run against the tests it names (FULL=1: the whole suite); prints the score and survivors.
+# Not part of `make test`: a few minutes per mutant on 2 cores. MUTANTS=a,b runs only those.
+mutation: setup swift venv
+	bash bench/mutation.sh
 
 # The main job on the real samples, as a pipeline (pipelines/demo.yaml): indices -> classes (with a quicklook map)
 # -> statistics per census tract and neighbourhood -> report, in the run directory out/demo; then verified.

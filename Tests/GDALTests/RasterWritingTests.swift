@@ -36,11 +36,19 @@ import GDAL
         #expect(sevens.allSatisfy { $0 == 7 })
     }
 
-    @Test(arguments: [DataType.byte, .int16, .uint16, .int32, .float32, .float64])
-    func everyIntegerAndFloatTypeRoundTrips(type: DataType) throws {
+    /// Each type's extremes (and, for floats, fractions and huge values) written through the wrapper, read back
+    /// by GDAL's Python bindings (numpy's repr of each value), and by the wrapper.
+    @Test(arguments: [(DataType.byte, [0.0, 1, 127, 254, 255]),
+                      (.int16, [-32768, -1, 0, 1, 32767]),
+                      (.uint16, [0, 1, 32768, 65534, 65535]),
+                      (.int32, [-2147483648, -1, 0, 1, 2147483647]),
+                      (.uint32, [0, 1, 2147483648, 4294967294, 4294967295]),
+                      (.float32, [-3.4028234663852886e38, -0.5, 0, 1.5, 3.4028234663852886e38]),
+                      (.float64, [-1.7976931348623157e308, -0.1, 0, 2.5e-300, 1.7976931348623157e308])])
+    func everyIntegerAndFloatTypeRoundTrips(type: DataType, extremes: [Double]) throws {
         let directory = TemporaryDirectory()
         let path = directory.path("typed.tif")
-        let values: [Double] = (0..<(37 * 23)).map { Double($0 % 200) }
+        let values: [Double] = (0..<(37 * 23)).map { extremes[$0 % extremes.count] }
         do {
             let output = try Driver("GTiff").createRaster(path: path, width: 37, height: 23, bandCount: 1, dataType: type)
             try output.band(1).write(window: PixelWindow(width: 37, height: 23), from: values)
@@ -49,6 +57,14 @@ import GDAL
         let band = try Dataset.open(path).band(1)
         #expect(band.dataType == type)
         #expect(try band.readAll(as: Double.self) == values)
+        let python = try run("/usr/bin/python3", ["-c", "from osgeo import gdal; a = gdal.Open('\(path)').ReadAsArray(); "
+                                                  + "print(a.dtype.name); print(' '.join(repr(float(v)) for v in a.ravel()[:\(extremes.count)]))"])
+        try #require(python.status == 0, "\(python.stderr)")
+        let lines = python.stdout.split(separator: "\n")
+        let dtypes: [DataType: String] = [.byte: "uint8", .int16: "int16", .uint16: "uint16", .int32: "int32", .uint32: "uint32",
+                                          .float32: "float32", .float64: "float64"]
+        #expect(lines.first.map(String.init) == dtypes[type])
+        #expect(lines.dropFirst().first?.split(separator: " ").map { Double($0)! } == extremes)
     }
 
     @Test func colourTableAndCategoryNames() throws {

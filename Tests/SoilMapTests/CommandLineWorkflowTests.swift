@@ -11,7 +11,9 @@ import GDAL
         let classified = try runSoilmap(["classify", ndvi, "--breaks", "-0.2,0,0.2", "-o", classes, "--quicklook", png])
         #expect(classified.status == 0, "\(classified.stderr)")
         #expect(classified.stderr.contains("[-0.2, 0)"))
-        #expect(FileManager.default.fileExists(atPath: png))
+        // The quicklook is a PNG GDAL opens, as wide as the map at least.
+        let quicklook = try run("/usr/bin/gdalinfo", [png])
+        #expect(quicklook.status == 0 && quicklook.stdout.contains("Driver: PNG/Portable Network Graphics"), "\(quicklook.stderr)")
         let stats = directory.path("stats.csv")
         let zonal = try runSoilmap(["zonal", classes, "--zones", Repository.path("samples/olinda/olinda1.shp"), "--id-field", "CD_GEOCODI",
                                     "--name-field", "NM_BAIR", "--target", ">=3:50%", "-o", stats])
@@ -22,6 +24,35 @@ import GDAL
         #expect(lines[0] == "level,zone_id,zone_name,group_id,group_name,source_fid,repaired,zones,cells,count,area_ha,"
             + (1...4).map { "class_\($0)_cells,class_\($0)_ha,class_\($0)_pct," }.joined() + "target_pct,target_met")
         #expect(lines.contains { $0.contains("Alto da Nação") })
+        // Every zone's class cells equal rasterstats' categorical counts (centre mode); hectares are cells x the
+        // cell area from the map's geotransform, percents cells over the zone's valid cells, and the target is met
+        // when classes 3 and 4 are at most 50 % of the valid area.
+        let reference = directory.path("rasterstats.csv")
+        let python = try run(ZonalReferenceTests.python, [ZonalReferenceTests.script, classes, Repository.path("samples/olinda/olinda1.shp"),
+                                                           "CD_GEOCODI", "center", reference, "--categorical"])
+        try #require(python.status == 0, "\(python.stderr)")
+        let expected = try ZonalReferenceTests.readCSV(reference)
+        let rows = try ZonalReferenceTests.readCSV(stats).filter { $0["level"] == "zone" }
+        try #require(rows.count == 470 && expected.count == 470)
+        let transform = try #require(try Dataset.open(classes).geoTransform)
+        let cellHectares = abs(transform.pixelWidth * transform.pixelHeight) / 10_000
+        var checkedTargets = (met: 0, missed: 0)
+        for (row, theirs) in zip(rows, expected) {
+            #expect(row["zone_id"] == theirs["id"])
+            let cells = (1...4).map { Double(theirs["class_\($0)"].flatMap(Double.init) ?? 0) }
+            let total = cells.reduce(0, +)
+            for code in 1...4 {
+                #expect(Double(row["class_\(code)_cells"]!) == cells[code - 1], "\(theirs["id"]!) class \(code)")
+                #expect(abs(Double(row["class_\(code)_ha"]!)! - cells[code - 1] * cellHectares) <= 1e-9 * max(1, total * cellHectares))
+                if total > 0 { #expect(abs(Double(row["class_\(code)_pct"]!)! - 100 * cells[code - 1] / total) <= 1e-9) }
+            }
+            guard total > 0 else { continue }
+            let share = 100 * (cells[2] + cells[3]) / total
+            #expect(abs(Double(row["target_pct"]!)! - share) <= 1e-9)
+            #expect(row["target_met"] == (share <= 50 ? "yes" : "no"), "\(theirs["id"]!) at \(share) %")
+            if share <= 50 { checkedTargets.met += 1 } else { checkedTargets.missed += 1 }
+        }
+        #expect(checkedTargets.met > 0 && checkedTargets.missed > 0)
         // Again without --overwrite: refused, file untouched.
         let before = try Data(contentsOf: URL(fileURLWithPath: stats))
         let again = try runSoilmap(["zonal", classes, "--zones", Repository.path("samples/olinda/olinda1.shp"), "--id-field", "CD_GEOCODI", "-o", stats])

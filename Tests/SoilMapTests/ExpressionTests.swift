@@ -29,11 +29,16 @@ import Testing
         let count = inputs.values.first!.count
         let padded = (count + 15) / 16 * 16
         let program = try BandMathProgram(expression: try Expression(parsing: text), inputs: names, constants: constants)
-        var planes = names.map { inputs[$0]! + Array(repeating: 0, count: padded - count) }
+        // Planes the test owns for the whole evaluation (a pointer out of withUnsafeBufferPointer must not outlive it).
+        let planes = names.map { name -> UnsafeMutablePointer<Double> in
+            let plane = UnsafeMutablePointer<Double>.allocate(capacity: padded)
+            plane.initialize(repeating: 0, count: padded)
+            for (index, value) in inputs[name]!.enumerated() { plane[index] = value }
+            return plane
+        }
+        defer { planes.forEach { $0.deallocate() } }
         var output = [Float](repeating: 0, count: padded)
-        let pointers = (0..<planes.count).map { index in planes[index].withUnsafeMutableBufferPointer { UnsafePointer($0.baseAddress!) } }
-        program.evaluate(inputs: pointers, count: count, output: &output, noData: -9999, scratch: program.makeScratch())
-        _ = planes.count
+        program.evaluate(inputs: planes.map { UnsafePointer($0) }, count: count, output: &output, noData: -9999, scratch: program.makeScratch())
         return Array(output.prefix(count))
     }
 

@@ -36,13 +36,14 @@ import GDAL
     @Test func noDataInOneBandOnlyAndNaN() throws {
         let directory = TemporaryDirectory()
         var red = Self.red.map(Float.init), nir = Self.nir.map(Float.init)
-        red[4] = -1          // the red band's nodata
+        red[4] = -1          // the red band's nodata (converted eight pixels at a time)
+        red[10] = -1         // and in the last four pixels (converted one by one)
         nir[6] = .nan        // NaN in the file
         nir[7] = -1          // -1 in nir is a real value: only red declares it nodata
         try writeRaster(directory.path("red.tif"), width: 4, height: 3, values: red, noData: -1)
         try writeRaster(directory.path("nir.tif"), width: 4, height: 3, values: nir)
         let result = try ndviRun(directory, redPath: directory.path("red.tif"), nirPath: directory.path("nir.tif"))
-        #expect(result[4] == -9999)
+        #expect(result[4] == -9999 && result[10] == -9999)
         #expect(result[6] == -9999)
         #expect(result[7] == Self.ndvi(80, -1))
         #expect(result[0] == Self.ndvi(10, 30))
@@ -215,19 +216,126 @@ import GDAL
         #expect(throws: SoilMapError.self) { try SensorPreset.named("spot7") }
     }
 
-    /// Landsat 9 and 5 products are stored as Landsat 8 and 7 are (USGS Collection 2 Level-2): same bands, scale
-    /// 0.0000275, offset -0.2 and QA_PIXEL bits; only the name differs.
-    @Test func landsat9And5ShareTheirSiblingsLayout() throws {
-        for (id, sibling) in [("landsat9", "landsat8"), ("landsat5", "landsat7")] {
-            var preset = try SensorPreset.named(id), base = try SensorPreset.named(sibling)
-            #expect(preset.id == id && preset.product.contains(id == "landsat9" ? "Landsat 9" : "Landsat 5"))
-            #expect(preset.scale == 0.0000275 && preset.offset == -0.2)
-            preset.id = base.id
-            preset.product = base.product
-            #expect(preset == base)
+    /// Every preset against the product definitions, written here from them (not from SensorPreset.swift):
+    /// ESA's Sentinel-2 L2A product (PSD 14.9): bands B01..B12 without B10, reflectance = (DN + BOA_ADD_OFFSET) /
+    /// 10000 with BOA_ADD_OFFSET -1000, fill 0, SCL 0 no data, 1 saturated or defective, 3 cloud shadow, 8 and 9 cloud,
+    /// 10 thin cirrus, 11 snow (2 dark area, 4 vegetation, 5 bare soil, 6 water, 7 unclassified are kept);
+    /// USGS Landsat 8-9 and 4-7 Collection 2 Level-2 Science Product Guides: SR_B1..SR_B7 (8-9: B1 coastal ... B7
+    /// swir2; 4-7: B1 blue ... B5 swir1, B7 swir2, no surface reflectance B6), scale 0.0000275, offset -0.2, fill 0;
+    /// QA_PIXEL bit 0 fill, 1 dilated cloud, 2 cirrus (8-9 only: 4-7 have no cirrus band), 3 cloud, 4 cloud shadow,
+    /// 5 snow.
+    @Test func presetsMatchThePublishedProductDefinitions() throws {
+        let sentinel2 = try SensorPreset.named("sentinel2")
+        #expect(sentinel2.stackBands == ["coastal": 1, "blue": 2, "green": 3, "red": 4, "re1": 5, "re2": 6, "re3": 7, "nir": 8,
+                                         "nir2": 9, "swir1": 11, "swir2": 12])
+        #expect(sentinel2.scale == 0.0001 && sentinel2.offset == -0.1 && sentinel2.noData == 0)
+        #expect(sentinel2.mask == .values([0, 1, 3, 8, 9, 10, 11]))
+        for id in ["landsat8", "landsat9"] {
+            let preset = try SensorPreset.named(id)
+            #expect(preset.stackBands == ["coastal": 1, "blue": 2, "green": 3, "red": 4, "nir": 5, "swir1": 6, "swir2": 7], "\(id)")
+            #expect(preset.bandNames["nir"] == "SR_B5" && preset.bandNames["swir2"] == "SR_B7", "\(id)")
+            #expect(preset.scale == 0.0000275 && preset.offset == -0.2 && preset.noData == 0, "\(id)")
+            #expect(preset.mask == .bits([0, 1, 2, 3, 4, 5]), "\(id)")
         }
-        #expect(try SensorPreset.named("landsat5").stackBands["swir2"] == 6)
-        #expect(try SensorPreset.named("landsat9").bandNames["nir"] == "SR_B5")
+        for id in ["landsat7", "landsat5"] {
+            let preset = try SensorPreset.named(id)
+            #expect(preset.stackBands == ["blue": 1, "green": 2, "red": 3, "nir": 4, "swir1": 5, "swir2": 6], "\(id)")
+            #expect(preset.bandNames["nir"] == "SR_B4" && preset.bandNames["swir2"] == "SR_B7", "\(id)")
+            #expect(preset.scale == 0.0000275 && preset.offset == -0.2 && preset.noData == 0, "\(id)")
+            #expect(preset.mask == .bits([0, 1, 3, 4, 5]), "\(id)")
+        }
+        #expect(try SensorPreset.named("landsat9").product.contains("Landsat 9"))
+        #expect(try SensorPreset.named("landsat5").product.contains("Landsat 5"))
+    }
+
+    /// Writes a stack of UInt16 bands (one array per band) on a 16 x 1 grid.
+    static func writeStack(_ path: String, _ bands: [[UInt16]]) throws {
+        let dataset = try Driver("GTiff").createRaster(path: path, width: bands[0].count, height: 1, bandCount: bands.count, dataType: .uint16)
+        try dataset.setGeoTransform(GeoTransform(originX: 500_000, pixelWidth: 10, originY: 1_000_000, pixelHeight: -10))
+        try dataset.setSpatialReference(try SpatialReference(epsg: 32648))
+        for (index, values) in bands.enumerated() {
+            try dataset.band(index + 1).write(window: PixelWindow(width: values.count, height: 1), from: values)
+        }
+        try dataset.close()
+    }
+
+    /// `soilmap index --sensor sentinel2 --mask SCL` on every SCL class: the default mask removes 0, 1, 3, 8, 9, 10
+    /// and 11 and keeps the rest; reflectance = (DN - 1000) / 10000; DN 0 is fill. `--mask-values` replaces the list.
+    @Test func sentinel2DefaultMaskOnEverySCLClassEndToEnd() throws {
+        let directory = TemporaryDirectory()
+        let width = 16
+        let red: [UInt16] = (0..<width).map { UInt16(1500 + 37 * $0) }
+        var nir: [UInt16] = (0..<width).map { UInt16(3200 + 101 * $0) }
+        nir[13] = 0 // fill in a kept class (SCL 5)
+        let scl: [UInt8] = Array(0...11) + [4, 5, 6, 7]
+        try writeRaster(directory.path("B04.tif"), width: width, height: 1, values: red)
+        try writeRaster(directory.path("B08.tif"), width: width, height: 1, values: nir)
+        try writeRaster(directory.path("SCL.tif"), width: width, height: 1, values: scl)
+        func expected(masked: Set<UInt8>) -> [Float] {
+            (0..<width).map { pixel in
+                if masked.contains(scl[pixel]) || nir[pixel] == 0 { return -9999 }
+                let r = (Double(red[pixel]) - 1000) / 10000, n = (Double(nir[pixel]) - 1000) / 10000
+                return Float((n - r) / (n + r))
+            }
+        }
+        let arguments = ["index", "NDVI", "--sensor", "sentinel2", "--band", "red=" + directory.path("B04.tif"),
+                         "--band", "nir=" + directory.path("B08.tif"), "--mask", directory.path("SCL.tif"), "-q"]
+        let byDefault = try runSoilmap(arguments + ["-o", directory.path("default.tif")])
+        try #require(byDefault.status == 0, "\(byDefault.stderr)")
+        let result = try readBand(directory.path("default.tif"))
+        let wanted = expected(masked: [0, 1, 3, 8, 9, 10, 11])
+        for pixel in 0..<width {
+            let close = result[pixel] == wanted[pixel] || abs(result[pixel] - wanted[pixel]) <= 1e-6
+            #expect(close, "SCL \(scl[pixel]) pixel \(pixel): \(result[pixel]) vs \(wanted[pixel])")
+        }
+        #expect(result.filter { $0 == -9999 }.count == 8)
+        let chosen = try runSoilmap(arguments + ["--mask-values", "9", "-o", directory.path("chosen.tif")])
+        try #require(chosen.status == 0, "\(chosen.stderr)")
+        #expect(try readBand(directory.path("chosen.tif")).map { $0 == -9999 } == expected(masked: [9]).map { $0 == -9999 })
+        // A mask whose file declares nodata 0 (as Sentinel-2 COGs do): class 0 is unknown, so it drops the pixel
+        // even when --mask-values does not list it.
+        try writeRaster(directory.path("SCL-nodata.tif"), width: width, height: 1, values: scl, noData: 0)
+        var declared = arguments
+        declared[declared.firstIndex(of: directory.path("SCL.tif"))!] = directory.path("SCL-nodata.tif")
+        let unknown = try runSoilmap(declared + ["--mask-values", "9", "-o", directory.path("declared.tif")])
+        try #require(unknown.status == 0, "\(unknown.stderr)")
+        #expect(try readBand(directory.path("declared.tif")).map { $0 == -9999 } == expected(masked: [0, 9]).map { $0 == -9999 })
+    }
+
+    /// QA_PIXEL values each with one bit set over clear land (21824: bits 6, 8, 10, 12, 14), through a Landsat 8 and
+    /// a Landsat 7 stack with `--sensor` and its default bits; NDMI reads swir1 (SR_B6 on 8-9, SR_B5 on 4-7).
+    @Test(arguments: [("landsat8", [0, 1, 2, 3, 4, 5]), ("landsat7", [0, 1, 3, 4, 5])])
+    func landsatDefaultQABitsEndToEnd(sensor: String, maskedBits: [Int]) throws {
+        let directory = TemporaryDirectory()
+        let width = 16
+        let clear: UInt16 = 21824
+        // Pixels 0-7: one of bits 0..7 set; 8: bits 2 and 5; 9-15: clear land.
+        let qa: [UInt16] = (0..<8).map { clear | UInt16(1 << $0) } + [clear | 4 | 32] + [UInt16](repeating: clear, count: 7)
+        let bandCount = sensor == "landsat8" ? 7 : 6
+        let nirBand = sensor == "landsat8" ? 5 : 4, swir1Band = sensor == "landsat8" ? 6 : 5
+        // Band k holds 8000 + 1000 k + 13 x pixel, so every band differs and a wrong band number changes NDMI.
+        let bands: [[UInt16]] = (1...bandCount).map { (band: Int) -> [UInt16] in
+            (0..<width).map { (pixel: Int) -> UInt16 in UInt16(8000 + 1000 * band + 13 * pixel) }
+        }
+        try Self.writeStack(directory.path("stack.tif"), bands)
+        try writeRaster(directory.path("qa.tif"), width: width, height: 1, values: qa)
+        let output = directory.path("ndmi.tif")
+        let result = try runSoilmap(["index", "NDMI", "--sensor", sensor, "-i", directory.path("stack.tif"),
+                                     "--mask", directory.path("qa.tif"), "-o", output, "-q"])
+        try #require(result.status == 0, "\(result.stderr)")
+        let values = try readBand(output)
+        for pixel in 0..<width {
+            let masked = maskedBits.contains { Int(qa[pixel]) & (1 << $0) != 0 }
+            let n = Double(bands[nirBand - 1][pixel]) * 0.0000275 - 0.2, s = Double(bands[swir1Band - 1][pixel]) * 0.0000275 - 0.2
+            let expected: Float = masked ? -9999 : Float((n - s) / (n + s))
+            let close = values[pixel] == expected || abs(values[pixel] - expected) <= 1e-6
+            #expect(close, "\(sensor) QA \(qa[pixel]) pixel \(pixel): \(values[pixel]) vs \(expected)")
+        }
+        // --mask-bits replaces the preset's bits: only cloud (bit 3).
+        let cloudOnly = try runSoilmap(["index", "NDMI", "--sensor", sensor, "-i", directory.path("stack.tif"), "--mask", directory.path("qa.tif"),
+                                        "--mask-bits", "3", "-o", directory.path("cloud.tif"), "-q"])
+        try #require(cloudOnly.status == 0, "\(cloudOnly.stderr)")
+        #expect(try readBand(directory.path("cloud.tif")).enumerated().filter { $0.element == -9999 }.map(\.offset) == [3])
     }
 }
 

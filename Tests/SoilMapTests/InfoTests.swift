@@ -11,8 +11,15 @@ import SoilMap
         #expect(raster.crs?.epsg == 31985)
         #expect(raster.bands.map(\.dataType) == Array(repeating: "Byte", count: 6))
         #expect(raster.bands[0].noData == nil)
+        // The lon/lat box of gdalinfo's wgs84Extent (printed to 7 decimals).
         let lonLat = try #require(raster.boundsLonLat)
-        #expect(lonLat.minX > -35 && lonLat.maxX < -34.8 && lonLat.minY > -8.1 && lonLat.maxY < -7.9)
+        let extent = try Self.gdalinfo(Repository.path("samples/olinda/L7_ETMs.tif"))["wgs84Extent"] as? [String: Any]
+        let ring = try #require((extent?["coordinates"] as? [[[Double]]])?.first)
+        let longitudes = ring.map { $0[0] }, latitudes = ring.map { $0[1] }
+        for (ours, gdal) in [(lonLat.minX, longitudes.min()!), (lonLat.maxX, longitudes.max()!),
+                             (lonLat.minY, latitudes.min()!), (lonLat.maxY, latitudes.max()!)] {
+            #expect(abs(ours - gdal) <= 1e-7, "\(ours) vs gdalinfo \(gdal)")
+        }
         #expect(info.layers == nil)
     }
 
@@ -27,14 +34,29 @@ import SoilMap
         #expect(info.files.count == 4)
     }
 
-    @Test func jsonIsStableAndDecodable() throws {
+    @Test func jsonDecodesAndAgreesWithGdalinfo() throws {
         let info = try DatasetInfo.describe(path: Repository.path("samples/luxembourg/elev.tif"))
         let json = try info.json()
-        #expect(try info.json() == json)
         let decoded = try JSONDecoder().decode(DatasetInfo.self, from: Data(json.utf8))
         #expect(decoded == info)
-        #expect(decoded.raster?.bands.first?.noData == -32768)
+        // Against gdalinfo -json of the same file: size, type, nodata and corners.
+        let gdal = try Self.gdalinfo(Repository.path("samples/luxembourg/elev.tif"))
+        let size = gdal["size"] as? [Int], band = (gdal["bands"] as? [[String: Any]])?.first
+        #expect(size == [decoded.raster?.width ?? 0, decoded.raster?.height ?? 0])
+        #expect(band?["type"] as? String == decoded.raster?.bands.first?.dataType)
+        #expect(decoded.raster?.bands.first?.noData == -32768 && band?["noDataValue"] as? Double == -32768)
+        let corners = gdal["cornerCoordinates"] as? [String: [Double]]
+        let bounds = try #require(decoded.raster?.bounds)
+        #expect(abs(bounds.minX - (corners?["lowerLeft"]?[0] ?? .nan)) <= 1e-7 && abs(bounds.maxY - (corners?["upperLeft"]?[1] ?? .nan)) <= 1e-7)
+        #expect(abs(bounds.maxX - (corners?["lowerRight"]?[0] ?? .nan)) <= 1e-7 && abs(bounds.minY - (corners?["lowerRight"]?[1] ?? .nan)) <= 1e-7)
         #expect(json.contains("\"epsg\" : 4326"))
+    }
+
+    /// `gdalinfo -json PATH` parsed.
+    static func gdalinfo(_ path: String) throws -> [String: Any] {
+        let result = try run("/usr/bin/gdalinfo", ["-json", path])
+        try #require(result.status == 0, "\(result.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }
 }
 

@@ -21,6 +21,18 @@ import Testing
 
     static let ndviArguments = ["NDVI", "-i", Repository.landsat, "--band", "red=3", "--band", "nir=4", "-q"]
 
+    /// A step that fails after one of its outputs was written (a later output, a check) never commits: dropping the
+    /// transaction removes the written temporary file, within the process (not only at exit).
+    @Test func anUncommittedTransactionLeavesNothing() throws {
+        let directory = TemporaryDirectory()
+        do {
+            let transaction = OutputTransaction(overwrite: false)
+            try transaction.write(directory.path("first.csv")) { temporary in try Data("x\n".utf8).write(to: URL(fileURLWithPath: temporary)) }
+            #expect(directory.files.count == 1 && !directory.files.contains("first.csv"))
+        }
+        #expect(directory.files.isEmpty)
+    }
+
     @Test func overwriteNeverRemovesADirectory() throws {
         let directory = TemporaryDirectory()
         let folder = directory.path("res")

@@ -230,6 +230,10 @@ import TIFF
             }
         }
         #expect(outputs.count == 12 && outputs.allSatisfy { $0 == outputs[0] })
+        // And that one map holds the values: v = b / 255 of every pixel as GDAL reads the source.
+        let source: [UInt16] = try Dataset.open(directory.path("blocks-DEFLATE-1024.tif")).band(1).readAll()
+        let map = try readBand(directory.path("v-DEFLATE-1024-0-2.tif"))
+        #expect(map.count == source.count && map == source.map { Float(Double($0) / 255) })
     }
 
     /// GDAL's block cache holds the rows of blocks that one row of tiles reads, for every input whose blocks are

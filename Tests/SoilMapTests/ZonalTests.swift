@@ -111,6 +111,8 @@ import GDAL
         let zones = result.rows.filter { $0.level == .zone }
         try #require(zones.count == expected.count)
         var nonZero = 0
+        let transform = try #require(try Dataset.open(classes).geoTransform)
+        let cellHectares = abs(transform.pixelWidth * transform.pixelHeight) / 10_000
         for (row, reference) in zip(zones, expected) {
             for value in 1...4 {
                 let theirs = Double(reference["class_\(value)"] ?? "") ?? 0
@@ -120,6 +122,9 @@ import GDAL
                 } else {
                     #expect(abs(ours - theirs) <= 1e-6 * max(1, theirs), "zone \(row.zoneID) class \(value): \(ours) vs \(theirs)")
                 }
+                // Hectares: the reference's (covered) cells x the cell area from the geotransform (UTM, equal cells).
+                let hectares = row.accumulator.histogram?[Int64(value)]?.hectares ?? 0
+                #expect(abs(hectares - theirs * cellHectares) <= 1e-6 * max(1, theirs * cellHectares), "zone \(row.zoneID) class \(value) ha")
                 if ours > 0 { nonZero += 1 }
             }
         }
@@ -169,8 +174,9 @@ import GDAL
         #expect(rows[1].accumulator.weight == 100 && rows[1].accumulator.sum == 10 * (5..<15).reduce(0, +).toDouble)
         // Outside the raster: a row with count 0.
         #expect(rows[2].accumulator.weight == 0 && rows[2].accumulator.cells == 0)
-        // The bow-tie is repaired (two triangles) and reported.
-        #expect(rows[3].repaired && rows[3].accumulator.weight > 0)
+        // The bow-tie is repaired (two triangles, 5000 m²) and reported; its cells are those GDAL's RasterizeLayer
+        // burns for the repaired MultiPolygon (50 cells, columns summing to 1200).
+        #expect(rows[3].repaired && rows[3].accumulator.weight == 50 && rows[3].accumulator.sum == 1200)
         #expect(result.warnings.contains { $0.contains("(code D) had an invalid geometry; repaired") })
         // Duplicate ids: both kept, told apart by fid, with a warning.
         #expect(rows[4].accumulator.weight == 100 && rows[4].featureID != rows[0].featureID)
@@ -225,6 +231,23 @@ import GDAL
         let grid = RasterGrid(width: 1, height: 1, geoTransform: GeoTransform(originX: 0, pixelWidth: 1, originY: 1, pixelHeight: -1), crsWKT: "")
         let area = CellArea(grid: grid, isGeographic: true, metresPerUnit: 1, semiMajorAxis: 6_378_137, inverseFlattening: 298.257223563)
         #expect(abs(area.hectares(row: 0) / 100 - 12_308.4639) < 0.001)
+        // Cells of 0.01° at Hanoi, Luxembourg and 70° N against the closed form of the area of an ellipsoidal zone,
+        // S(φ) = π b² (sin φ / (1 - e² sin² φ) + ln((1 + e sin φ) / (1 - e sin φ)) / (2e)), times Δλ / 2π.
+        let a = 6_378_137.0, f = 1 / 298.257223563, e2 = f * (2 - f), e = e2.squareRoot(), b = a * (1 - f)
+        func zone(_ degrees: Double) -> Double {
+            let s = sin(degrees * .pi / 180)
+            return .pi * b * b * (s / (1 - e2 * s * s) + log((1 + e * s) / (1 - e * s)) / (2 * e))
+        }
+        for top in [21.03, 49.61, 70.0] {
+            let cell = 0.01
+            let grid = RasterGrid(width: 1, height: 3, geoTransform: GeoTransform(originX: 105, pixelWidth: cell, originY: top, pixelHeight: -cell), crsWKT: "")
+            let area = CellArea(grid: grid, isGeographic: true, metresPerUnit: 1, semiMajorAxis: a, inverseFlattening: 1 / f)
+            for row in 0..<3 {
+                let north = top - Double(row) * cell, south = north - cell
+                let expected = (zone(north) - zone(south)) * cell / 360 / 10_000
+                #expect(abs(area.hectares(row: row) - expected) <= 1e-9 * expected, "row \(row) below \(top)°: \(area.hectares(row: row)) vs \(expected)")
+            }
+        }
     }
 }
 
@@ -304,7 +327,7 @@ extension Int { var toDouble: Double { Double(self) } }
         #expect(total.accumulator.weight == 810 * 410)
         // Results do not depend on the thread count.
         let single = try ZonalJob.run(request, engine: EngineOptions(threads: 1))
-        #expect(zip(single.rows, result.rows).allSatisfy { $0.accumulator.sum == $1.accumulator.sum && $0.accumulator.mean == $1.accumulator.mean })
+        #expect(single.rows.count == result.rows.count && zip(single.rows, result.rows).allSatisfy { $0.accumulator.sum == $1.accumulator.sum && $0.accumulator.mean == $1.accumulator.mean })
     }
 
     @Test(arguments: ["stats.csv", "stats.gpkg", "stats.geojson"])

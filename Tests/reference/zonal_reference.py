@@ -10,6 +10,12 @@ MODE is center, all-touched or coverage. The zones are first reprojected to the 
 (rasterstats' names mapped to soilmap's: std = population standard deviation; exactextract's stdev likewise),
 or with --categorical the cells of every class as class_<value> (in coverage mode, coverage-weighted: exactextract's
 frac x count).
+
+With --group-field FIELD: one row per group instead, in order of first appearance, with id = the
+group's value: count, sum, mean, min, max, std of the pooled pixels of its zones, each weighted by its coverage
+fraction in its zone (exactextract's values and coverage, pooled with numpy); in centre and all-touched mode the
+pooled pixels of rasterstats' per-zone arrays, also with median and pNN (numpy.percentile, linear). Zones with an
+empty group are left out.
 """
 import argparse
 import csv
@@ -33,6 +39,48 @@ def reproject(zones, raster):
     return out_path
 
 
+def pooled_groups(args, zones, stats):
+    import numpy as np
+    source = ogr.Open(zones)
+    group_of = {f.GetField(args.id_field): f.GetField(args.group_field) for f in source.GetLayer(0)}
+    pooled = {}
+    if args.mode == "coverage":
+        from exactextract import exact_extract
+        features = exact_extract(args.raster, zones, ["values", "coverage"], include_cols=[args.id_field], output="geojson")
+        pieces = [(f["properties"][args.id_field], f["properties"]["values"], f["properties"]["coverage"]) for f in features]
+    else:
+        from rasterstats import zonal_stats
+        features = zonal_stats(zones, args.raster, band=args.band, stats=["count"], raster_out=True,
+                               all_touched=args.mode == "all-touched", geojson_out=True)
+        pieces = []
+        for f in features:
+            array = f["properties"]["mini_raster_array"]
+            values = array.compressed() if array is not None else np.array([])
+            pieces.append((f["properties"][args.id_field], values, np.ones(len(values))))
+    for zone_id, values, weights in pieces:
+        group = group_of[zone_id]
+        if group is None or group == "":
+            continue  # soilmap puts zones with an empty group field in no group row (only in the total)
+        v, w = pooled.setdefault(group, ([], []))
+        v.append(np.asarray(values, dtype=np.float64))
+        w.append(np.asarray(weights, dtype=np.float64))
+    rows = []
+    for group, (values, weights) in pooled.items():
+        v, w = np.concatenate(values), np.concatenate(weights)
+        keep = w > 0
+        v, w = v[keep], w[keep]
+        mean = np.sum(w * v) / np.sum(w)
+        row = {"count": np.sum(w), "sum": np.sum(w * v), "mean": mean, "min": v.min(), "max": v.max(),
+               "std": np.sqrt(np.sum(w * (v - mean) ** 2) / np.sum(w))}
+        for s in stats:
+            if s == "median":
+                row[s] = np.percentile(v, 50)
+            elif s.startswith("p") and s[1:].isdigit():
+                row[s] = np.percentile(v, float(s[1:]))
+        rows.append({"id": group, **{s: repr(float(row[s])) for s in stats}})
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("raster")
@@ -43,11 +91,14 @@ def main():
     parser.add_argument("--band", type=int, default=1)
     parser.add_argument("--stats", default="count,sum,mean,min,max,std")
     parser.add_argument("--categorical", action="store_true")
+    parser.add_argument("--group-field")
     args = parser.parse_args()
     stats = args.stats.split(",")
     zones = reproject(args.zones, args.raster)
     rows = []
-    if args.mode == "coverage":
+    if args.group_field:
+        rows = pooled_groups(args, zones, stats)
+    elif args.mode == "coverage":
         from exactextract import exact_extract
         names = {"count": "count", "sum": "sum", "mean": "mean", "min": "min", "max": "max", "std": "stdev",
                  "variance": "variance", "median": "median", "majority": "majority", "minority": "minority", "variety": "variety"}
