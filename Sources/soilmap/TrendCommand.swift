@@ -23,6 +23,13 @@ struct TrendCommand: ParsableCommand {
     @Option(name: .customLong("min-years"), help: "Pixels with fewer valid (not nodata) years are nodata in every band.")
     var minYears: Int = TrendParameters.defaultMinYears
 
+    @Option(help: "How the trajectory band decides significance: p-value (mk_p below 0.10, 0.05, 0.01) or trends-earth (its critical |S| table and small-slope rule).")
+    var significance: String = TrendSignificance.pValue.rawValue
+
+    @Option(name: .customLong("small-slope"),
+            help: "With --significance trends-earth: |slope| at or below this gives trajectory 0, in the series' units per year (default 0.001, for NDVI; 10 for NDVI x 10000).")
+    var smallSlope: Double?
+
     @Option(name: [.customShort("o"), .customLong("output")], help: "The trend map (.tif).")
     var output: String
 
@@ -36,7 +43,8 @@ struct TrendCommand: ParsableCommand {
                 }
                 return year
             }
-            let parameters = TrendParameters(inputs: inputs, years: yearList, minYears: minYears, output: output,
+            let parameters = TrendParameters(inputs: inputs, years: yearList, minYears: minYears, significance: significance,
+                                             smallSlope: smallSlope, output: output,
                                              format: writing.format, creationOptions: writing.creationOptions)
             try TrendStep(parameters).run(in: writing.context)
         }

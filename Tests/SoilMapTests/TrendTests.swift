@@ -109,6 +109,36 @@ import GDAL
         #expect(TrendStatistics.trajectoryCode(slope: 2, p: 0.0999) == 1 && TrendStatistics.trajectoryCode(slope: 2, p: 0.1) == 0)
     }
 
+    /// Trends.Earth's rule, worked from its table (../shared/INDICES.md). n = 6: 90, 95, 99 % at |S| 7, 9, 11;
+    /// n = 4: 4, 4, 6, where |S| = 4 meets the 95 % value but is also <= the 90 % one, so 0.
+    @Test func trendsEarthsTableWorkedByHand() {
+        func code(_ slope: Double, _ s: Double, _ n: Int, small: Double = 0.001) -> Int {
+            TrendStatistics.trendsEarthTrajectoryCode(slope: slope, s: s, nominalYears: n, smallSlope: small)
+        }
+        #expect(code(1, 7, 6) == 0 && code(1, 8, 6) == 1 && code(1, 9, 6) == 2 && code(1, 10, 6) == 2 && code(1, 11, 6) == 3)
+        #expect(code(-1, -11, 6) == -3 && code(-1, 11, 6) == -3, "the direction is the OLS slope's, not S's")
+        #expect(code(0.001, 15, 6) == 0 && code(0.0011, 15, 6) == 3 && code(-10, -15, 6, small: 10) == 0)
+        #expect(code(1, 4, 4) == 0 && code(1, 5, 4) == 2 && code(1, 6, 4) == 3)
+        #expect(code(1, 153, 50) == 0 && code(1, 154, 50) == 1 && code(1, 197, 50) == 2 && code(1, 285, 50) == 3)
+    }
+
+    /// `--significance trends-earth` against Trends.Earth's rule written in the reference script from INDICES.md;
+    /// a small-slope threshold of 5 DN/year zeroes some significant pixels.
+    @Test func trendsEarthSignificanceMatchesItsRule() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.python), "no venv at \(Self.python): run `make venv`")
+        let directory = TemporaryDirectory()
+        let inputs = try Self.makeSeries(in: directory)
+        let output = directory.path("trend.tif")
+        let options = ["--years", Self.yearsText, "--significance", "trends-earth", "--small-slope", "5"]
+        let result = try runSoilmap(["trend"] + inputs + options + ["-o", output])
+        #expect(result.status == 0, "\(result.stderr)")
+        let reference = try run(Self.python, [Self.script, output] + options + inputs)
+        #expect(reference.status == 0, "\(reference.stdout)\(reference.stderr)")
+        let zeroed = reference.stdout.split(separator: " ").first { $0.hasPrefix("small_slope=") }.flatMap { Int($0.split(separator: "=")[1].prefix { $0.isNumber }) }
+        #expect((zeroed ?? 0) > 0, "\(reference.stdout)")
+        #expect(try Dataset.open(output).metadataItem("TREND_SIGNIFICANCE")?.hasPrefix("Trends.Earth's critical |S| table at n = 6") == true)
+    }
+
     @Test func identicalWhateverTheThreadsAndTileSize() throws {
         let directory = TemporaryDirectory()
         let inputs = try Self.makeSeries(in: directory)
@@ -149,6 +179,9 @@ import GDAL
             (Array(inputs.prefix(3)) + ["--years", "2001,2002,2003"], "soilmap: trend takes 4 to 50 rasters (one per year), not 3"),
             (inputs + ["--years", "2001,2002,x,2005,2007,2010"], "soilmap: --years 2001,2002,x,2005,2007,2010: 'x' is not a whole year (give e.g. 2001,2002,2003,2004)"),
             (inputs + ["--years", Self.yearsText, "--min-years", "7"], "soilmap: --min-years 7: use 3...6 (the number of rasters)"),
+            (inputs + ["--years", Self.yearsText, "--small-slope", "1"], "soilmap: --small-slope is Trends.Earth's rule: it needs --significance trends-earth"),
+            (inputs + ["--years", Self.yearsText, "--significance", "exact"], "soilmap: --significance exact: use p-value or trends-earth"),
+            (inputs + ["--years", Self.yearsText, "--significance", "trends-earth", "--small-slope=-1"], "soilmap: --small-slope -1: use a slope of 0 or more (the series' units per year)"),
             (Array(inputs.prefix(5)) + [directory.path("year9.tif"), "--years", Self.yearsText], "soilmap: \(directory.path("year9.tif")): "),
         ]
         for (arguments, message) in cases {

@@ -9,6 +9,10 @@ values; Z = (S - sign S) / sqrt(var) (0 when S = 0 or var = 0); p = 2 (1 - Phi(|
 Tolerance: 1e-6 x max(1, |value|) for statistics, 1e-9 plus half a Float32 step for p (the map is Float32).
 Also: scipy.stats.kendalltau(method='asymptotic').pvalue against the same S and var without continuity
 correction (within 1e-9: the variance formula is scipy's), and the largest difference from kendalltau's default p, reported.
+With --significance trends-earth [--small-slope X] (default 0.001), the trajectory is checked against
+Trends.Earth's rule as ../shared/INDICES.md states it: critical |S| from its table at n = the number of years
+(gaps or not); +/-1, 2, 3 for |S| >= the 90, 95, 99 % value with the OLS slope's sign; then 0 if |S| <= the 90 %
+value; then 0 if |slope| <= X.
 Prints counts of the cases seen; exits 1 on any disagreement.
 """
 import math
@@ -19,6 +23,33 @@ from osgeo import gdal
 from scipy import stats
 
 NODATA = -9999.0
+# ../shared/INDICES.md, n = 4...
+TE_90 = [4, 6, 7, 9, 10, 12, 15, 17, 18, 22, 23, 27, 28, 32, 35, 37, 40, 42, 45, 49, 52, 56, 59, 61, 66, 68, 73, 75, 80, 84, 87,
+         91, 94, 98, 103, 107, 110, 114, 119, 123, 128, 132, 135, 141, 144, 150, 153, 159, 162, 168, 173, 177, 182, 186, 191, 197, 202]
+TE_95 = [4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 31, 33, 36, 40, 43, 47, 50, 54, 59, 63, 66, 70, 75, 79, 84, 88, 93, 97, 102, 106, 111,
+         115, 120, 126, 131, 137, 142, 146, 151, 157, 162, 168, 173, 179, 186, 190, 197, 203, 208, 214, 221, 227, 232, 240, 245, 251, 258]
+TE_99 = [6, 8, 11, 18, 22, 25, 29, 34, 38, 41, 47, 50, 56, 61, 65, 70, 76, 81, 87, 92, 98, 105, 111, 116, 124, 129, 135, 142, 150, 155,
+         163, 170, 176, 183, 191, 198, 206, 213, 221, 228, 236, 245, 253, 260, 268, 277, 285, 294, 302, 311, 319, 328, 336, 345, 355, 364]
+
+
+def trends_earth_code(slope, s, years, small_slope):
+    k90, k95, k99 = TE_90[years - 4], TE_95[years - 4], TE_99[years - 4]
+    code = 0
+    if slope > 0 or slope < 0:
+        sign = 1 if slope > 0 else -1
+        if abs(s) >= k99:
+            code = 3 * sign
+        elif abs(s) >= k95:
+            code = 2 * sign
+        elif abs(s) >= k90:
+            code = sign
+    if abs(s) <= k90:
+        code = 0
+    if abs(slope) <= small_slope:
+        code = 0
+    return code
+
+
 BANDS = ["ols_slope", "ols_intercept", "sen_slope", "mk_s", "mk_var", "mk_z", "mk_p", "tau", "n", "trajectory"]
 
 
@@ -55,9 +86,12 @@ def main(argv):
     trend_path = argv[0]
     years = [int(y) for y in argv[argv.index("--years") + 1].split(",")]
     min_years = int(argv[argv.index("--min-years") + 1]) if "--min-years" in argv else 4
-    skip = {argv.index("--years"), argv.index("--years") + 1}
-    if "--min-years" in argv:
-        skip |= {argv.index("--min-years"), argv.index("--min-years") + 1}
+    trends_earth = "--significance" in argv and argv[argv.index("--significance") + 1] == "trends-earth"
+    small_slope = float(argv[argv.index("--small-slope") + 1]) if "--small-slope" in argv else 0.001
+    skip = set()
+    for option in ["--years", "--min-years", "--significance", "--small-slope"]:
+        if option in argv:
+            skip |= {argv.index(option), argv.index(option) + 1}
     specs = [a for i, a in enumerate(argv[1:], 1) if i not in skip]
     series = np.stack([read_input(s) for s in specs])
     trend = gdal.Open(trend_path)
@@ -68,7 +102,7 @@ def main(argv):
     ours = np.stack([read_band(trend.GetRasterBand(b + 1)) for b in range(len(BANDS))])
     x_all = np.array(years, dtype=np.float64)
     failures = []
-    counts = {"compared": 0, "nodata": 0, "constant": 0, "ties": 0, "missing": 0, "significant": 0}
+    counts = {"compared": 0, "nodata": 0, "constant": 0, "ties": 0, "missing": 0, "significant": 0, "small_slope": 0}
     max_default_p_difference = 0.0
 
     def check(pixel, name, got, expected, tolerance):
@@ -98,8 +132,12 @@ def main(argv):
             counts["ties"] += tied and not constant
             tau = 0.0 if constant else stats.kendalltau(x, y).statistic
             direction = np.sign(ols.slope)
-            trajectory = direction * (3 if p < 0.01 else 2 if p < 0.05 else 1 if p < 0.10 else 0)
+            if trends_earth:
+                trajectory = trends_earth_code(ols.slope, s, len(years), small_slope)
+            else:
+                trajectory = direction * (3 if p < 0.01 else 2 if p < 0.05 else 1 if p < 0.10 else 0)
             counts["significant"] += trajectory != 0
+            counts["small_slope"] += trends_earth and trajectory == 0 and trends_earth_code(ols.slope, s, len(years), 0) != 0
             for name, expected in [("ols_slope", ols.slope), ("ols_intercept", ols.intercept), ("sen_slope", sen),
                                    ("mk_s", s), ("mk_var", var), ("mk_z", z), ("tau", tau), ("n", n),
                                    ("trajectory", trajectory)]:

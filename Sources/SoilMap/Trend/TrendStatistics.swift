@@ -85,6 +85,24 @@ struct TrendStatistics: Equatable {
         return 0
     }
 
+    /// Trends.Earth's trajectory (../shared/INDICES.md, from trends.earth-algorithms): Mann-Kendall S against its
+    /// table of critical |S| (Hollander & Wolfe) at the nominal number of years (every year of the series, gaps
+    /// or not), the direction from the OLS slope, then |S| <= the 90 % value gives 0, then |slope| <=
+    /// `smallSlope` gives 0. The rules apply in that order, so at n = 4 and 5, where the 90 and 95 % rows are
+    /// equal, |S| at that value gives 0, as in Trends.Earth.
+    static func trendsEarthTrajectoryCode(slope: Double, s: Double, nominalYears: Int, smallSlope: Double) -> Int {
+        let row = nominalYears - TrendsEarthTable.firstYearCount
+        let magnitude = abs(s)
+        let direction = slope > 0 ? 1 : (slope < 0 ? -1 : 0)
+        var code = 0
+        if magnitude >= Double(TrendsEarthTable.critical99[row]) { code = 3 * direction }
+        else if magnitude >= Double(TrendsEarthTable.critical95[row]) { code = 2 * direction }
+        else if magnitude >= Double(TrendsEarthTable.critical90[row]) { code = direction }
+        if magnitude <= Double(TrendsEarthTable.critical90[row]) { code = 0 }
+        if abs(slope) <= smallSlope { code = 0 }
+        return code
+    }
+
     /// The median as numpy takes it: the middle value, or the mean of the two middle values. Sorts in place.
     static func median(_ values: UnsafeMutablePointer<Double>, count: Int) -> Double {
         var buffer = UnsafeMutableBufferPointer(start: values, count: count)
@@ -103,8 +121,12 @@ final class TrendKernel: TileKernel {
     private let pairScratch: UnsafeMutablePointer<Double>
     private let sortScratch: UnsafeMutablePointer<Double>
 
-    init(years: [Int], minimumYears: Int, noData: Double) {
+    /// nil: soilmap's p-value rule; else Trends.Earth's table, with its small-slope threshold.
+    private let trendsEarthSmallSlope: Double?
+
+    init(years: [Int], minimumYears: Int, noData: Double, trendsEarthSmallSlope: Double? = nil) {
         self.years = years.map(Double.init)
+        self.trendsEarthSmallSlope = trendsEarthSmallSlope
         self.minimumYears = minimumYears
         self.noData = Float(noData)
         let count = years.count
@@ -136,8 +158,12 @@ final class TrendKernel: TileKernel {
                 for band in 0..<bandCount { outputs[band * planeStride + pixel] = noData }
                 continue
             }
-            let statistics = TrendStatistics.compute(years: validYears, values: validValues, count: n,
+            var statistics = TrendStatistics.compute(years: validYears, values: validValues, count: n,
                                                      pairScratch: pairScratch, sortScratch: sortScratch)
+            if let trendsEarthSmallSlope {
+                statistics.trajectory = TrendStatistics.trendsEarthTrajectoryCode(slope: statistics.olsSlope, s: statistics.mannKendallS,
+                                                                                  nominalYears: years.count, smallSlope: trendsEarthSmallSlope)
+            }
             let values = (statistics.olsSlope, statistics.olsIntercept, statistics.senSlope, statistics.mannKendallS,
                           statistics.mannKendallVariance, statistics.mannKendallZ, statistics.mannKendallP, statistics.tau,
                           Double(statistics.validYears), Double(statistics.trajectory))
@@ -154,4 +180,24 @@ final class TrendKernel: TileKernel {
             outputs[9 * planeStride + pixel] = Float(values.9)
         }
     }
+}
+
+/// Trends.Earth's critical values of Mann-Kendall |S| for n = 4...50 years, as ../shared/INDICES.md gives them
+/// (read from trends.earth-algorithms). Kept as published, faults included: the rows are what its results used.
+enum TrendsEarthTable {
+    static let firstYearCount = 4
+    static let critical90 = [4, 6, 7, 9, 10, 12, 15, 17, 18, 22, 23, 27, 28, 32, 35, 37, 40, 42, 45, 49, 52, 56, 59, 61, 66, 68, 73, 75,
+                             80, 84, 87, 91, 94, 98, 103, 107, 110, 114, 119, 123, 128, 132, 135, 141, 144, 150, 153]
+    static let critical95 = [4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 31, 33, 36, 40, 43, 47, 50, 54, 59, 63, 66, 70, 75, 79, 84, 88, 93, 97,
+                             102, 106, 111, 115, 120, 126, 131, 137, 142, 146, 151, 157, 162, 168, 173, 179, 186, 190, 197]
+    static let critical99 = [6, 8, 11, 18, 22, 25, 29, 34, 38, 41, 47, 50, 56, 61, 65, 70, 76, 81, 87, 92, 98, 105, 111, 116, 124, 129,
+                             135, 142, 150, 155, 163, 170, 176, 183, 191, 198, 206, 213, 221, 228, 236, 245, 253, 260, 268, 277, 285]
+}
+
+/// How the trajectory band decides significance.
+public enum TrendSignificance: String, Sendable, CaseIterable {
+    /// soilmap's: the two-sided p of the tie-corrected normal approximation (`mk_p`) below 0.10, 0.05, 0.01.
+    case pValue = "p-value"
+    /// Trends.Earth's critical-value table and small-slope rule, to reproduce its published classes.
+    case trendsEarth = "trends-earth"
 }

@@ -8,12 +8,17 @@ public struct TrendParameters: RasterStepParameters {
     public var years: [Int]
     /// Fewer valid years at a pixel than this: nodata in every band (default 4).
     public var minYears: Int?
+    /// How the trajectory band decides significance: p-value (default) or trends-earth (`TrendSignificance`).
+    public var significance: String?
+    /// With trends-earth: |OLS slope| at or below this gives trajectory 0, in the series' units per year
+    /// (default 0.001, Trends.Earth's 10 for NDVI x 10000, for a series in NDVI).
+    public var smallSlope: Double?
     public var output: String
     public var format: String?
     public var creationOptions: [String]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case inputs, years, minYears = "min_years", output, format
+        case inputs, years, minYears = "min_years", significance, smallSlope = "small_slope", output, format
         case creationOptions = "creation_options"
     }
 
@@ -25,12 +30,16 @@ public struct TrendParameters: RasterStepParameters {
     public static let defaultMinYears = 4
     /// The nodata value of every output band.
     public static let noData = -9999.0
+    /// Trends.Earth's small-slope threshold, 10 in its NDVI x 10000 units, for a series in NDVI.
+    public static let defaultSmallSlope = 0.001
 
-    public init(inputs: [String], years: [Int], minYears: Int? = nil, output: String, format: String? = nil,
-                creationOptions: [String]? = nil) {
+    public init(inputs: [String], years: [Int], minYears: Int? = nil, significance: String? = nil, smallSlope: Double? = nil,
+                output: String, format: String? = nil, creationOptions: [String]? = nil) {
         self.inputs = inputs
         self.years = years
         self.minYears = minYears
+        self.significance = significance
+        self.smallSlope = smallSlope
         self.output = output
         self.format = format
         self.creationOptions = creationOptions
@@ -71,6 +80,19 @@ public struct TrendParameters: RasterStepParameters {
         }
         _ = try sources()
         copy.minYears = minimum
+        switch try trendSignificance() {
+        case .pValue:
+            guard smallSlope == nil else {
+                throw SoilMapError.invalidArgument("--small-slope is Trends.Earth's rule: it needs --significance trends-earth")
+            }
+        case .trendsEarth:
+            let threshold = smallSlope ?? Self.defaultSmallSlope
+            guard threshold.isFinite, threshold >= 0 else {
+                throw SoilMapError.invalidArgument("--small-slope \(numberText(threshold)): use a slope of 0 or more (the series' units per year)")
+            }
+            copy.smallSlope = threshold
+        }
+        copy.significance = try trendSignificance().rawValue
         copy.format = try outputOptions(overwrite: false).format.rawValue
         copy.creationOptions = creationOptions ?? []
         return copy
@@ -80,6 +102,13 @@ public struct TrendParameters: RasterStepParameters {
     public func validate() throws {
         _ = try resolved()
         _ = try InputPlan.make(sources: try sources(), mask: nil, scale: nil, offset: nil)
+    }
+
+    public func trendSignificance() throws -> TrendSignificance {
+        guard let parsed = TrendSignificance(rawValue: significance ?? TrendSignificance.pValue.rawValue) else {
+            throw SoilMapError.invalidArgument("--significance \(significance!): use \(TrendSignificance.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+        return parsed
     }
 
     /// Each input as a band source named after its year's position.
@@ -102,6 +131,8 @@ extension TrendParameters {
         var words = inputs
         words += ["--years", years.map(String.init).joined(separator: ",")]
         if let minYears { words += ["--min-years", String(minYears)] }
+        if let significance { words += ["--significance", significance] }
+        if let smallSlope { words += ["--small-slope", numberText(smallSlope)] }
         if let format { words += ["--format", format] }
         for option in creationOptions ?? [] { words += ["--co", option] }
         return words
@@ -132,17 +163,22 @@ public struct TrendStep: Step {
         try transaction.check(parameters.output)
         let plan = try InputPlan.make(sources: try resolved.sources(), mask: nil, scale: nil, offset: nil)
         let years = resolved.years, minimumYears = resolved.minYears ?? TrendParameters.defaultMinYears
-        let metadata = [
+        let trendsEarthSmallSlope = try resolved.trendSignificance() == .trendsEarth ? resolved.smallSlope : nil
+        var metadata = [
             "TREND_YEARS": years.map(String.init).joined(separator: ","),
             "TREND_MIN_YEARS": String(minimumYears),
             "TREND_P_VALUE": "two-sided, normal approximation of Mann-Kendall S with tie-corrected variance and continuity correction",
             "TREND_TAU": "Kendall tau-b",
+            "TREND_SIGNIFICANCE": "p < 0.10, 0.05, 0.01 (mk_p), direction from ols_slope",
             "SOILMAP_VERSION": SoilMapVersion.string,
         ]
+        if let trendsEarthSmallSlope {
+            metadata["TREND_SIGNIFICANCE"] = "Trends.Earth's critical |S| table at n = \(years.count), direction from ols_slope, |ols_slope| <= \(numberText(trendsEarthSmallSlope)) gives 0"
+        }
         let warnings = try RasterResultWriter.write(
             path: parameters.output, plan: plan, bandDescriptions: TrendStatistics.bandDescriptions, noData: TrendParameters.noData,
             metadata: metadata, output: output, engine: context.engine, transaction: transaction) {
-            TrendKernel(years: years, minimumYears: minimumYears, noData: TrendParameters.noData)
+            TrendKernel(years: years, minimumYears: minimumYears, noData: TrendParameters.noData, trendsEarthSmallSlope: trendsEarthSmallSlope)
         }
         warnings.forEach(context.diagnostics.warn)
         return TrendSummary(path: parameters.output, bandDescriptions: TrendStatistics.bandDescriptions, warnings: warnings)
