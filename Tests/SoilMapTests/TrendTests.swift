@@ -193,6 +193,27 @@ import GDAL
         }
     }
 
+    /// A year on a coarser grid (20 m over the same extent) is aligned onto the finest grid by nearest neighbour:
+    /// the same bands as with that year resampled beforehand by gdalwarp.
+    @Test func aYearOnAnotherGridIsAligned() throws {
+        let directory = TemporaryDirectory()
+        var inputs = try Self.makeSeries(in: directory)
+        let coarse = directory.path("coarse.tif"), refined = directory.path("refined.tif")
+        #expect(try run("/usr/bin/gdal_translate", ["-q", "-outsize", "50%", "50%", "-r", "nearest", inputs[0], coarse]).status == 0)
+        #expect(try run("/usr/bin/gdalwarp", ["-q", "-tr", "10", "10", "-te", "500000", "999000", "501200", "1000000", "-r", "near",
+                                              coarse, refined]).status == 0)
+        let aligned = directory.path("aligned.tif"), warped = directory.path("warped.tif")
+        inputs[0] = coarse
+        #expect(try runSoilmap(["trend"] + inputs + ["--years", Self.yearsText, "-o", aligned]).status == 0)
+        inputs[0] = refined
+        #expect(try runSoilmap(["trend"] + inputs + ["--years", Self.yearsText, "-o", warped]).status == 0)
+        let fromCoarse = try Dataset.open(aligned), fromRefined = try Dataset.open(warped)
+        #expect(fromCoarse.width == Self.width && fromCoarse.height == Self.height)
+        for band in 1...10 {
+            #expect(try fromCoarse.band(band).readAll(as: Float.self) == fromRefined.band(band).readAll(as: Float.self), "band \(band)")
+        }
+    }
+
     /// A pipeline's `kind: trend` step writes the same bands as the command.
     @Test func aPipelineStepIsTheCommand() throws {
         let directory = TemporaryDirectory()
