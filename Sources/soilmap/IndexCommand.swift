@@ -61,7 +61,7 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Resampling for bands on another grid: near, bilinear, cubic, average, ...")
     var resampling: String = "near"
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "The output raster (.tif).")
+    @Option(name: [.customShort("o"), .customLong("output")], help: "The output raster (.tif); with --scene FOLDER of products, the folder for one DATE_TILE.tif per scene.")
     var output: String
 
     @OptionGroup var writing: RasterWritingOptions
@@ -74,9 +74,14 @@ struct IndexCommand: ParsableCommand {
                 maskValues: try maskValues.map { try parseNumbers($0, option: "--mask-values") },
                 maskBits: try maskBits.map { try parseNumbers($0, option: "--mask-bits").map { Int($0) } },
                 nodata: nodata, resampling: resampling, output: output, format: writing.format, creationOptions: writing.creationOptions)
-            let (summary, _) = try IndexStep(parameters).run(in: writing.context)
-            if !writing.quiet {
-                Console.error("\(summary.path): \(summary.bandDescriptions.joined(separator: ", ")), \(summary.width) x \(summary.height)")
+            // A folder of scenes: one map per scene, named by date and tile, each committed on its own.
+            let runs = try parameters.perSceneOfFolder()
+            for problem in runs?.problems ?? [] where !writing.quiet { Console.warning("\(problem); skipped") }
+            for run in runs?.runs ?? [parameters] {
+                let (summary, _) = try IndexStep(run).run(in: writing.context)
+                if !writing.quiet {
+                    Console.error("\(summary.path): \(summary.bandDescriptions.joined(separator: ", ")), \(summary.width) x \(summary.height)")
+                }
             }
         }
     }

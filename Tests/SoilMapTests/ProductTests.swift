@@ -281,4 +281,30 @@ import Testing
         let manifest = try String(contentsOfFile: directory.path("run/manifest.json"), encoding: .utf8)
         #expect(manifest.contains("MTD_MSIL2A.xml") && manifest.contains("_B04_10m.jp2") && manifest.contains("_SCL_20m.jp2"))
     }
+
+    /// A folder of scenes: one map per product, named by date and tile (path/row for Landsat), each the map that
+    /// product alone gives; two products of one date and tile never overwrite each other.
+    @Test func aFolderOfScenesGivesOneMapPerScene() throws {
+        let directory = TemporaryDirectory()
+        let old = try Self.make(["s2", "--baseline", "03.01"], in: directory)
+        let new = try Self.make(["s2", "--baseline", "04.00"], in: directory)
+        let landsat = try Self.make(["landsat", "--spacecraft", "8", "--tar"], in: directory)
+        let maps = directory.path("maps")
+        try FileManager.default.createDirectory(atPath: maps, withIntermediateDirectories: false)
+        let result = try runSoilmap(["index", "NDVI", "--scene", directory.url.path, "-o", maps])
+        #expect(result.status == 0, "\(result.stderr)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: maps).sorted()
+        let newID = ((new as NSString).lastPathComponent as NSString).deletingPathExtension
+        #expect(names == ["2020-01-05_214065.tif", "2022-03-01_T31UFQ.tif", "2022-03-01_T31UFQ_\(newID).tif"])
+        for (product, name) in [(landsat, "2020-01-05_214065.tif"), (old, "2022-03-01_T31UFQ.tif"), (new, "2022-03-01_T31UFQ_\(newID).tif")] {
+            let alone = directory.path("alone.tif")
+            #expect(try Self.index(["NDVI", "--scene", product, "-o", alone]).status == 0)
+            #expect(try Self.pixelBytes(maps + "/" + name) == Self.pixelBytes(alone), "\(name)")
+            try FileManager.default.removeItem(atPath: alone)
+        }
+        // -o must then be a folder.
+        let refused = try runSoilmap(["index", "NDVI", "--scene", directory.url.path, "-o", directory.path("one.tif")])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "soilmap: \(directory.path("one.tif")): with a folder of scenes, -o names the folder the maps go to (DATE_TILE.tif each); it is not a folder\n")
+    }
 }

@@ -188,3 +188,37 @@ extension ProductListing {
         return String(decoding: try encoder.encode(entries), as: UTF8.self)
     }
 }
+
+extension IndexParameters {
+    /// A folder of products given as the scene: one set of parameters per product, sorted by date, each writing
+    /// `DATE_TILE.tif` (`DATE_PATHROW.tif` for Landsat) into `output`, which must then be a folder. nil when the
+    /// scene is a product itself (or no scene is given). A second product of the same date and tile gets its
+    /// product id in the name, so no map overwrites another.
+    public func perSceneOfFolder() throws -> (runs: [IndexParameters], problems: [String])? {
+        guard let scene else { return nil }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: scene, isDirectory: &isDirectory), isDirectory.boolValue,
+              (try? SatelliteProduct.open(scene)) == nil else { return nil }
+        let listing = try ProductListing.scan(scene)
+        guard !listing.products.isEmpty else {
+            throw SoilMapError.invalidInput(path: scene, "holds no Sentinel-2 L2A or Landsat C2 L2 product"
+                                            + (listing.problems.isEmpty ? "" : " that can be read (\(listing.problems[0]))"))
+        }
+        var outputIsFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: output, isDirectory: &outputIsFolder), outputIsFolder.boolValue else {
+            throw SoilMapError.invalidInput(path: output, "with a folder of scenes, -o names the folder the maps go to (DATE_TILE.tif each); it is not a folder")
+        }
+        var used = Set<String>()
+        let runs = listing.products.map { product -> IndexParameters in
+            // Path/row as "214065" (a "/" would make a folder).
+            let place = product.tileID ?? product.pathRow.map { $0.replacingOccurrences(of: "/", with: "") } ?? product.productID
+            var stem = "\(product.acquisitionDate)_\(place)"
+            if !used.insert(stem).inserted { stem += "_\(product.productID)" }
+            var copy = self
+            copy.scene = product.path
+            copy.output = (output as NSString).appendingPathComponent(stem + ".tif")
+            return copy
+        }
+        return (runs, listing.problems)
+    }
+}
