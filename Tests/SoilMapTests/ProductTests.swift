@@ -307,4 +307,25 @@ import Testing
         #expect(refused.status == 1)
         #expect(refused.stderr == "soilmap: \(directory.path("one.tif")): with a folder of scenes, -o names the folder the maps go to (DATE_TILE.tif each); it is not a folder\n")
     }
+
+    /// A pipeline input that is a product gives its date, place and id to the steps' parameters.
+    @Test func aPipelineNamesItsOutputByTheScenesDateAndPlace() throws {
+        let directory = TemporaryDirectory()
+        let landsat = try Self.make(["landsat", "--spacecraft", "8", "--tar"], in: directory)
+        let file = directory.path("p.yaml")
+        try """
+        soilmap: 1
+        run_dir: \(directory.path("run"))
+        inputs:
+          scene: \(landsat)
+        steps:
+          ndvi: {kind: index, indices: [NDVI], scene: $scene, output: "ndvi_${scene.date}_${scene.tile}.tif"}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try runSoilmap(["run", file, "-q"])
+        #expect(result.status == 0, "\(result.stderr)")
+        // The MTL says DATE_ACQUIRED = 2020-01-05, WRS_PATH = 214, WRS_ROW = 65.
+        #expect(FileManager.default.fileExists(atPath: directory.path("run/ndvi_2020-01-05_214065.tif")))
+        let manifest = try String(contentsOfFile: directory.path("run/manifest.json"), encoding: .utf8)
+        #expect(manifest.contains("\"scene.id\" : \"LC08_L2SP_214065_20200105_20200113_02_T1\""))
+    }
 }

@@ -202,6 +202,15 @@ struct PipelineParser {
             }
         }
 
+        // An input that is a satellite product lends its date and place to the steps: ${scene.date},
+        // ${scene.tile} (tile, or path/row as 214065), ${scene.id}.
+        for (inputName, paths) in inputs where paths.count == 1 {
+            guard let product = try? SatelliteProduct.open(paths[0]) else { continue }
+            variables["\(inputName).date"] = product.acquisitionDate
+            variables["\(inputName).tile"] = product.tileID ?? product.pathRow.map { $0.replacingOccurrences(of: "/", with: "") } ?? ""
+            variables["\(inputName).id"] = product.productID
+        }
+
         // Steps: first their names and outputs (references may point forward), then their parameters.
         guard let stepsNode = top["steps"], let stepsMapping = stepsNode.mapping, !stepsMapping.isEmpty else {
             problem("steps: expected a mapping of STEP_NAME: {kind: ..., ...} with at least one step", at: top["steps"]?.mark ?? root.mark)
