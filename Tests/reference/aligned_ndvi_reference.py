@@ -19,7 +19,7 @@ with tempfile.TemporaryDirectory() as tmp:
     warped = tmp + "/nir.tif"
     # Byte output, as the source band: GDAL's warper rounds its result to it. The alpha band marks the cells
     # the source covers.
-    subprocess.run(["gdalwarp", "-q", "-r", resampling, "-t_srs", red_ds.GetProjection(),
+    subprocess.run(["gdalwarp", "-q", "-et", "0", "-r", resampling, "-t_srs", red_ds.GetProjection(),
                     "-te", *map(repr, te), "-ts", str(width), str(height),
                     "-ot", "Byte", "-dstalpha", nir_path, warped], check=True)
     warped_ds = gdal.Open(warped)
