@@ -32,6 +32,8 @@ extension Dataset {
     /// cubicspline, lanczos, average, mode, min, max, med, q1, q3, sum, rms.
     /// Cells the source does not cover get the source band's nodata, or `outsideValue` for a band without nodata
     /// (which then becomes the warped band's nodata).
+    /// When a band has neither nodata nor `outsideValue`, the warped dataset gets one more band, an alpha band
+    /// (`bandCount + 1`), 0 where the source covers nothing.
     public func warped(to grid: RasterGrid, resampling: String = "near", outsideValue: Double? = nil) throws -> Dataset {
         guard let algorithm = Dataset.resamplingAlgorithms[resampling.lowercased()] else {
             throw GDALError(function: "GDALCreateWarpedVRT", path: path,
@@ -81,6 +83,10 @@ extension Dataset {
             VSIFree(options.pointee.padfSrcNoDataReal)
             options.pointee.padfSrcNoDataReal = nil
         }
+        // A band without nodata (and no outside value) has no value left to mark the cells the source does not
+        // cover: a destination alpha band (0 there, as gdalwarp -dstalpha writes it) marks them instead.
+        let needsAlpha = destinationNoData.contains { $0 == nil }
+        if needsAlpha { options.pointee.nDstAlphaBand = Int32(count + 1) }
         options.pointee.eResampleAlg = algorithm
         options.pointee.pfnTransformer = GDALGenImgProjTransform
         options.pointee.pTransformerArg = transformer

@@ -12,6 +12,8 @@ import TIFF
 final class InputReader {
     private let plan: InputPlan
     private let bands: [RasterBand]
+    /// Per input: the warped dataset's alpha band, 0 where the input's file covers no cell (nil: not warped, or with nodata).
+    private let alphaBands: [RasterBand?]
     private let access: [BlockAccess]
     /// Per input read by blocks: a direct decoder when the file is a plain tiled GeoTIFF.
     private let tileDecoders: [TIFFTileReader?]
@@ -25,6 +27,7 @@ final class InputReader {
         self.plan = plan
         var datasets: [String: Dataset] = [:]
         var bands: [RasterBand] = []
+        var alphaBands: [RasterBand?] = []
         for input in plan.inputs {
             let key = "\(input.path)|\(input.needsWarp)|\(input.resampling)"
             let dataset: Dataset
@@ -36,8 +39,12 @@ final class InputReader {
                 datasets[key] = dataset
             }
             bands.append(try dataset.band(input.band))
+            // A warped band without nodata comes with an alpha band marking the cells its file does not cover.
+            let sourceBands = input.needsWarp ? try Dataset.open(input.path, kind: .raster).bandCount : dataset.bandCount
+            alphaBands.append(input.needsWarp && dataset.bandCount > sourceBands ? try dataset.band(dataset.bandCount) : nil)
         }
         self.bands = bands
+        self.alphaBands = alphaBands
         let access = plan.inputs.map { input in
             let mode = input.access(tileSize: tileSize)
             return mode == .sharedBlocks && sharedBlocks == nil ? .window : mode
@@ -75,6 +82,10 @@ final class InputReader {
             }
             InputReader.toReflectance(target, count: count, storedOffset: input.storedOffset, scale: input.scale, offset: input.offset,
                                       noData: input.noData)
+            if let alpha = alphaBands[index] {
+                try alpha.read(window: window, into: UnsafeMutableBufferPointer(start: maskScratch, count: count))
+                for pixel in 0..<count where maskScratch[pixel] == 0 { target[pixel] = .nan }
+            }
             plane += 1
         }
         if let maskIndex = plan.maskIndex, let rule = plan.inputs[maskIndex].maskRule {
