@@ -197,8 +197,12 @@ extension IndexParameters {
     public func perSceneOfFolder() throws -> (runs: [IndexParameters], problems: [String])? {
         guard let scene else { return nil }
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: scene, isDirectory: &isDirectory), isDirectory.boolValue,
-              (try? SatelliteProduct.open(scene)) == nil else { return nil }
+        guard FileManager.default.fileExists(atPath: scene, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+        // A product, or a broken one (the step reports what is wrong with it), is one scene; only a folder with no
+        // product metadata of its own is a folder of scenes.
+        do { _ = try SatelliteProduct.open(scene); return nil } catch {
+            guard "\(error)".contains("is not a recognised product") else { return nil }
+        }
         let listing = try ProductListing.scan(scene)
         guard !listing.products.isEmpty else {
             throw SoilMapError.invalidInput(path: scene, "holds no Sentinel-2 L2A or Landsat C2 L2 product"
