@@ -76,7 +76,9 @@ demo: build
 	@echo "  olinda_ndvi_classes.png       the quicklook map: classes, legend, title, scale bar"
 	@echo "  olinda_ndvi_by_tract.csv      NDVI statistics per census tract (coverage-weighted), per neighbourhood, and total"
 	@echo "  olinda_classes_by_tract.gpkg  hectares and shares of each class per tract, with geometry (choropleth-ready)"
+	@echo "  olinda_ndvi_classes.qml       its QGIS style (classes, colours, labels), loaded by QGIS with the map"
 	@echo "  manifest.json, run.log        inputs and outputs with SHA-256, parameters, versions, timings; the run's log"
+	@echo "  report.html, catalog.json     the run's report (open in a browser) and its STAC catalog"
 
 # Times soilmap beside the tools users would otherwise run (gdal_calc.py, OTB, numpy, gdal_translate floors,
 # exactextract, rasterstats), medians of BENCH_REPEAT runs, ratios and peak memory; tables in bench/results/.
