@@ -36,7 +36,8 @@ public struct GDALError: Error, Sendable, Equatable, CustomStringConvertible {
     private static func trimmed(_ text: String, path: String?) -> String {
         var message = text.trimmingCharacters(in: [" ", "\n", "\t"])
         if let path, !path.isEmpty {
-            for prefix in ["\(path): ", "\(path):"] where message.hasPrefix(prefix) {
+            // "PATH, band 3: IReadBlock failed" names the file a second time too.
+            for prefix in ["\(path): ", "\(path):", "\(path), "] where message.hasPrefix(prefix) {
                 message = String(message.dropFirst(prefix.count))
             }
         }
