@@ -32,8 +32,8 @@ extension Dataset {
     /// cubicspline, lanczos, average, mode, min, max, med, q1, q3, sum, rms.
     /// Cells the source does not cover get the source band's nodata, or `outsideValue` for a band without nodata
     /// (which then becomes the warped band's nodata).
-    /// When a band has neither nodata nor `outsideValue`, the warped dataset gets one more band, an alpha band
-    /// (`bandCount + 1`), 0 where the source covers nothing.
+    /// When a band has neither nodata nor `outsideValue` and the source does not cover the whole grid, the warped
+    /// dataset gets one more band, an alpha band (`bandCount + 1`), 0 where the source covers nothing.
     public func warped(to grid: RasterGrid, resampling: String = "near", outsideValue: Double? = nil) throws -> Dataset {
         guard let algorithm = Dataset.resamplingAlgorithms[resampling.lowercased()] else {
             throw GDALError(function: "GDALCreateWarpedVRT", path: path,
@@ -85,7 +85,8 @@ extension Dataset {
         }
         // A band without nodata (and no outside value) has no value left to mark the cells the source does not
         // cover: a destination alpha band (0 there, as gdalwarp -dstalpha writes it) marks them instead.
-        let needsAlpha = destinationNoData.contains { $0 == nil }
+        // Not needed when the source, in the grid's own CRS, covers the whole grid: no cell is outside it.
+        let needsAlpha = destinationNoData.contains { $0 == nil } && !covers(grid)
         if needsAlpha { options.pointee.nDstAlphaBand = Int32(count + 1) }
         options.pointee.eResampleAlg = algorithm
         options.pointee.pfnTransformer = GDALGenImgProjTransform
@@ -102,6 +103,18 @@ extension Dataset {
             if let value { try warped.band(index + 1).setNoDataValue(value) }
         }
         return warped
+    }
+
+    /// The raster is in `grid`'s CRS (or both have none) and its extent contains the grid's.
+    func covers(_ grid: RasterGrid) -> Bool {
+        guard let bounds else { return false }
+        switch (spatialReference, grid.crsWKT.isEmpty ? nil : try? SpatialReference(wkt: grid.crsWKT)) {
+        case (nil, nil): break
+        case (let mine?, let theirs?) where mine.isSame(as: theirs): break
+        default: return false
+        }
+        let target = grid.bounds
+        return bounds.minX <= target.minX && bounds.minY <= target.minY && bounds.maxX >= target.maxX && bounds.maxY >= target.maxY
     }
 
     static let resamplingAlgorithms: [String: GDALResampleAlg] = [
