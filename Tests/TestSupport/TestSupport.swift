@@ -22,22 +22,11 @@ public struct ProcessResult {
     public var stderr: String
 }
 
-/// Runs a program and returns its exit status and output.
+/// Runs a program and returns its exit status and output (the bounded runner below, with a limit no test reaches).
 @discardableResult
 public func run(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read both pipes before waiting, so a large output cannot block the child.
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                         stderr: String(decoding: stderr, as: UTF8.self))
+    let result: BoundedProcessResult = try run(executable, arguments, timeout: .seconds(900))
+    return ProcessResult(status: result.status, stdout: result.stdout, stderr: result.stderr)
 }
 
 /// How a run with a time limit ended.
