@@ -147,8 +147,8 @@ public enum RunReport {
             let names = lookup.fields.map(\.name)
             if let code = names.firstIndex(of: "code"), let label = names.firstIndex(of: "label") {
                 let colour = names.firstIndex(of: "colour") ?? names.firstIndex(of: "color")
-                for feature in lookup.features {
-                    guard let value = feature.value(at: code).doubleValue.map({ Int($0) }) else { continue }
+                try lookup.forEachFeature { feature in
+                    guard let value = feature.value(at: code).doubleValue.map({ Int($0) }) else { return }
                     let hex = colour.map { feature.string(at: $0) } ?? ""
                     classes[value] = QGISStyle.Entry(value: value, color: RGBA(hex: hex) ?? RGBA(red: 128, green: 128, blue: 128), label: feature.string(at: label))
                 }
@@ -160,7 +160,7 @@ public enum RunReport {
         for layer in layers {
             let names = layer.fields.map(\.name)
             let indices = columns.map { names.firstIndex(of: $0) }
-            for feature in layer.features {
+            try layer.forEachFeature { feature in
                 rows.append(indices.map { index in index.map { feature.value(at: $0).stringValue ?? "" } ?? "" })
             }
         }
