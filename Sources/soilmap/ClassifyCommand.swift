@@ -117,7 +117,7 @@ struct CombineCommand: ParsableCommand {
     @Option(help: "one-out-all-out (sdg-15.3.1 maps), worst-of (the worst class, as the maps' scheme orders them), count (inputs equal to --degraded-value).")
     var method: String?
 
-    @Option(help: "A rule table: built in (sdg-productivity) or a YAML file.")
+    @Option(help: "A rule table: built in (sdg-productivity, sdg-productivity-3) or a YAML file.")
     var table: String?
 
     @Option(name: .customLong("degraded-value"), help: "With --method count: the value that means degraded.")

@@ -55,7 +55,17 @@ public struct RuleTable: Sendable, Equatable {
         source: "UNCCD Good Practice Guidance for SDG 15.3.1; combination rules of Trends.Earth (productivity trajectory x state x performance)",
         inputScheme: BuiltInSchemes.sdg1531)
 
-    public static let builtIn = [sdgProductivity]
+    /// The 5 classes reduced to 3 as UNCCD reporting does (declining and moderate decline: degraded; stressed and
+    /// stable: stable; increasing: improved), written as an sdg-15.3.1 map (1 degraded, 2 stable, 3 improved), so
+    /// one-out-all-out takes it as the productivity sub-indicator.
+    public static let sdgProductivity3 = RuleTable(
+        id: "sdg-productivity-3", inputs: sdgProductivity.inputs,
+        rows: sdgProductivity.rows.map { ($0.match, [1: 1, 2: 1, 3: 2, 4: 2, 5: 3][$0.output]!) },
+        scheme: BuiltInSchemes.sdg1531,
+        source: "UNCCD Good Practice Guidance for SDG 15.3.1; Trends.Earth's 5 productivity classes reduced to 3 (1-2 degraded, 3-4 stable, 5 improved)",
+        inputScheme: BuiltInSchemes.sdg1531)
+
+    public static let builtIn = [sdgProductivity, sdgProductivity3]
 
     /// Reads a table from YAML:
     /// ```

@@ -46,6 +46,9 @@ public struct AnyStep: Sendable {
         CombineStep.kind: (CombineParameters.keys, { try make(CombineStep.self, $0) }),
         ZonalStep.kind: (ZonalParameters.keys, { try make(ZonalStep.self, $0) }),
         TrendStep.kind: (TrendParameters.keys, { try make(TrendStep.self, $0) }),
+        CompositeStep.kind: (CompositeParameters.keys, { try make(CompositeStep.self, $0) }),
+        StateStep.kind: (StateParameters.keys, { try make(StateStep.self, $0) }),
+        PerformanceStep.kind: (PerformanceParameters.keys, { try make(PerformanceStep.self, $0) }),
     ]
 
     static func make<S: Step>(_ type: S.Type, _ json: JSONValue) throws -> AnyStep {
