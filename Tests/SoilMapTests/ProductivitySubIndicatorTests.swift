@@ -156,6 +156,23 @@ import GDAL
         #expect(try Dataset.open(three).metadataItem("CLASS_SCHEME") == "sdg-15.3.1")
     }
 
+    /// The README's chain on the Somalia sample: the trajectory band classified with
+    /// samples/schemes/sdg-trajectory-95.yaml is taken by combine; its classes are Trends.Earth's 95 % rule.
+    @Test func trajectoryBandClassifiedAt95PercentFeedsTheTable() throws {
+        let directory = TemporaryDirectory()
+        let series = try Self.somaliaAnnual(in: directory)
+        let trend = directory.path("trend.tif"), trajectory = directory.path("trajectory.tif")
+        let state = directory.path("state.tif"), five = directory.path("lpd.tif")
+        try Self.soilmap(["trend"] + series.inputs + ["--years", series.years, "--significance", "trends-earth", "--small-slope", "10", "-o", trend])
+        try Self.soilmap(["classify", trend, "--band", "10", "--scheme", Repository.path("samples/schemes/sdg-trajectory-95.yaml"), "-o", trajectory])
+        try Self.soilmap(["state"] + series.inputs + ["--years", series.years, "--small-change", "100", "-o", state])
+        try Self.soilmap(["combine", trajectory, state, state, "--table", "sdg-productivity", "-o", five])
+        let codes = try Dataset.open(trend).band(10).read(window: PixelWindow(width: 5, height: 5), as: Double.self)
+        let classes = try Dataset.open(trajectory).band(1).read(window: PixelWindow(width: 5, height: 5), as: Double.self)
+        #expect(Set(codes).count > 1, "\(codes)")
+        #expect(zip(codes, classes).allSatisfy { code, value in value == (code <= -2 ? 1 : (code >= 2 ? 3 : 2)) }, "\(codes) \(classes)")
+    }
+
     @Test func badArgumentsAreOneLineErrors() throws {
         let directory = TemporaryDirectory()
         let inputs = try TrendTests.makeSeries(in: directory)
