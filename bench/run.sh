@@ -9,6 +9,7 @@
 #   BENCH_GIGAPIXEL=0/1   force the gigapixel rows off/on
 #   BENCH_INDICES=0       skip the index rows (e.g. to run only bench/rows.d/*.sh)
 #   BENCH_ZONAL, BENCH_PIPELINE   zonal and pipeline rows (default: BENCH_FULL); BENCH_CLASSIFY=0 skips classify
+#   BENCH_COMPOSITE=1     composite rows (default: BENCH_FULL), BENCH_COMPOSITE_SIZE=4096 the side of each date
 #   BENCH_NO_INSTALL=1    never call apt-get/pip (fail rows instead)
 #   BENCH_TIMEOUT=900     per-command timeout in seconds
 #   SOILMAP_VENV=path     Python venv for exactextract/rasterstats (default /opt/soilmap-venv)
