@@ -55,7 +55,7 @@ public struct RuleTable: Sendable, Equatable {
         source: "UNCCD Good Practice Guidance for SDG 15.3.1; combination rules of Trends.Earth (productivity trajectory x state x performance)",
         inputScheme: BuiltInSchemes.sdg1531)
 
-    public static let builtIn = [sdgProductivity]
+    public static let builtIn = [sdgProductivity, SDGStatus.table]
 
     /// Reads a table from YAML:
     /// ```

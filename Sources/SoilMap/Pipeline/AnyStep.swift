@@ -47,6 +47,7 @@ public struct AnyStep: Sendable {
         ZonalStep.kind: (ZonalParameters.keys, { try make(ZonalStep.self, $0) }),
         TrendStep.kind: (TrendParameters.keys, { try make(TrendStep.self, $0) }),
         LandCoverChangeStep.kind: (LandCoverChangeParameters.keys, { try make(LandCoverChangeStep.self, $0) }),
+        SOCChangeStep.kind: (SOCChangeParameters.keys, { try make(SOCChangeStep.self, $0) }),
     ]
 
     static func make<S: Step>(_ type: S.Type, _ json: JSONValue) throws -> AnyStep {
