@@ -109,7 +109,9 @@ extension CombineParameters {
         var words = inputs
         if let method { words += ["--method", method] }
         if let table { words += ["--table", table] }
-        if let degradedValue, method == "count" { words += ["--degraded-value", String(degradedValue)] }
+        if let degradedValue, method == "count" || method == "weighted" { words += ["--degraded-value", String(degradedValue)] }
+        if let weights { words += ["--weights", weights.map(numberText).joined(separator: ",")] }
+        if let breaks { words += ["--breaks", breaks.map(numberText).joined(separator: ",")] }
         if let inputCodes, inputCodes != CombineInputCodes.automatic.rawValue { words += ["--input-codes", inputCodes] }
         if let format { words += ["--format", format] }
         for option in creationOptions ?? [] { words += ["--co", option] }
