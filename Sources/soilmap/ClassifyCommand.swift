@@ -120,8 +120,14 @@ struct CombineCommand: ParsableCommand {
     @Option(help: "A rule table: built in (sdg-productivity, sdg-productivity-3) or a YAML file.")
     var table: String?
 
-    @Option(name: .customLong("degraded-value"), help: "With --method count: the value that means degraded.")
+    @Option(name: .customLong("degraded-value"), help: "With --method count or weighted: the value that means degraded.")
     var degradedValue: Int = 1
+
+    @Option(help: "With --method weighted: one weight per map, comma-separated (default 1 each).")
+    var weights: String?
+
+    @Option(help: "With --method weighted: three increasing breaks of the weighted score: slight, moderate, heavy degradation from each (default 0.5,1.5,2.5).")
+    var breaks: String?
 
     @Option(name: .customLong("input-codes"),
             help: "How input values are read: auto (class values; Int16 maps in -1..1 with nodata -32768 as Trends.Earth codes), classes, trends-earth (-1 degraded, 0 stable, 1 improved).")
@@ -134,8 +140,19 @@ struct CombineCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            func numbers(_ text: String?, _ option: String) throws -> [Double]? {
+                try text.map { text in
+                    try text.split(separator: ",", omittingEmptySubsequences: false).map { word in
+                        guard let value = Double(word.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+                            throw SoilMapError.invalidArgument("\(option) \(text): '\(word)' is not a number")
+                        }
+                        return value
+                    }
+                }
+            }
             let parameters = CombineParameters(inputs: inputs, method: method, table: table,
-                                               degradedValue: method == "count" ? degradedValue : nil, inputCodes: inputCodes,
+                                               degradedValue: method == "count" || method == "weighted" ? degradedValue : nil,
+                                               weights: try numbers(weights, "--weights"), breaks: try numbers(breaks, "--breaks"), inputCodes: inputCodes,
                                                output: output, format: writing.format, creationOptions: writing.creationOptions)
             try CombineStep(parameters).run(in: writing.context)
         }

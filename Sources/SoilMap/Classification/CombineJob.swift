@@ -11,6 +11,8 @@ public enum CombineMethod: Sendable {
     case worstOf
     /// How many inputs equal `degradedValue` (0...n; nodata 255).
     case count(degradedValue: Int)
+    /// Viet Nam's degradation degrees from a weighted score (`WeightedDegradation`).
+    case weighted(WeightedDegradation)
     case table(RuleTable)
 }
 
@@ -67,7 +69,13 @@ public enum CombineJob {
             } else {
                 domains = inputs.map { input in input.classValues.map { domain($0, of: input) } }
             }
-        case .count(let degraded):
+        case .weighted(let rule):
+            guard rule.weights.count == paths.count else {
+                throw SoilMapError.invalidArgument("--weights gives \(rule.weights.count) weights for \(paths.count) maps: give one weight per map, in order")
+            }
+            fallthrough
+        case .count:
+            let degraded = method.degradedValue!
             for input in inputs {
                 guard let values = input.classValues, !values.contains(degraded) else { continue }
                 throw SoilMapError.invalidArgument("--degraded-value \(degraded): \(input.described) has no class \(degraded) (its classes: \(values.map(String.init).joined(separator: ", ")))")
@@ -88,6 +96,7 @@ public enum CombineJob {
         switch method {
         case .oneOutAllOut: scheme = BuiltInSchemes.sdg1531
         case .table(let table): scheme = table.scheme
+        case .weighted(let rule): scheme = rule.scheme
         case .count(let degraded):
             scheme = ClassScheme(id: "degraded-count", title: "Number of degraded inputs", unit: "maps",
                                  source: "count of inputs equal to \(degraded)",
@@ -177,6 +186,7 @@ public enum CombineJob {
         case .oneOutAllOut: return "one-out-all-out"
         case .worstOf: return "worst-of (the \(worst == .low ? "lowest" : "highest") value is worst)"
         case .count(let value): return "count of value \(value)"
+        case .weighted(let rule): return rule.description
         case .table(let table): return "rule table \(table.id) (\(table.source))"
         }
     }
@@ -262,6 +272,8 @@ final class CombineKernel: TileKernel {
                 outputs[pixel] = Float(worst == .low ? values.min()! : values.max()!)
             case .count(let degraded):
                 outputs[pixel] = Float(values.filter { $0 == degraded }.count)
+            case .weighted(let rule):
+                outputs[pixel] = Float(rule.degree(values))
             case .table(let table):
                 outputs[pixel] = table.lookup(values).map(Float.init) ?? noData
             }

@@ -9,6 +9,9 @@ public struct CombineParameters: RasterStepParameters {
     /// A rule table: built in (sdg-productivity) or a YAML file.
     public var table: String?
     public var degradedValue: Int?
+    /// With method weighted: one weight per input, and the three breaks of the score.
+    public var weights: [Double]?
+    public var breaks: [Double]?
     /// How input values are read: auto, classes or trends-earth (`CombineInputCodes`).
     public var inputCodes: String?
     public var output: String
@@ -16,15 +19,17 @@ public struct CombineParameters: RasterStepParameters {
     public var creationOptions: [String]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case inputs, method, table, degradedValue = "degraded_value", inputCodes = "input_codes", output, format
+        case inputs, method, table, degradedValue = "degraded_value", weights, breaks, inputCodes = "input_codes", output, format
         case creationOptions = "creation_options"
     }
 
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
 
-    public init(inputs: [String], method: String? = nil, table: String? = nil, degradedValue: Int? = nil, inputCodes: String? = nil,
-                output: String, format: String? = nil, creationOptions: [String]? = nil) {
+    public init(inputs: [String], method: String? = nil, table: String? = nil, degradedValue: Int? = nil, weights: [Double]? = nil,
+                breaks: [Double]? = nil, inputCodes: String? = nil, output: String, format: String? = nil, creationOptions: [String]? = nil) {
         self.inputs = inputs
+        self.weights = weights
+        self.breaks = breaks
         self.method = method
         self.table = table
         self.degradedValue = degradedValue
@@ -49,7 +54,14 @@ public struct CombineParameters: RasterStepParameters {
 
     public func resolved() throws -> CombineParameters {
         var copy = self
-        if case .count = try combineMethod() { copy.degradedValue = degradedValue ?? 1 }
+        switch try combineMethod() {
+        case .count: copy.degradedValue = degradedValue ?? 1
+        case .weighted(let rule):
+            copy.degradedValue = rule.degradedValue
+            copy.weights = rule.weights
+            copy.breaks = rule.breaks
+        default: break
+        }
         copy.inputCodes = try combineInputCodes().rawValue
         copy.format = try outputOptions(overwrite: false).format.rawValue
         copy.creationOptions = creationOptions ?? []
@@ -65,6 +77,9 @@ public struct CombineParameters: RasterStepParameters {
 
     /// Exactly one of a method or a rule table (built in by name, else a YAML file).
     public func combineMethod() throws -> CombineMethod {
+        if method != "weighted", weights != nil || breaks != nil {
+            throw SoilMapError.invalidArgument("--weights and --breaks go with --method weighted")
+        }
         switch (method, table) {
         case (nil, let table?):
             if let builtIn = RuleTable.builtIn.first(where: { $0.id == table }) { return .table(builtIn) }
@@ -72,7 +87,10 @@ public struct CombineParameters: RasterStepParameters {
         case ("one-out-all-out"?, nil): return .oneOutAllOut
         case ("worst-of"?, nil): return .worstOf
         case ("count"?, nil): return .count(degradedValue: degradedValue ?? 1)
-        case (let other?, nil): throw SoilMapError.invalidArgument("--method \(other): use one-out-all-out, worst-of or count")
+        case ("weighted"?, nil):
+            return .weighted(try WeightedDegradation(degradedValue: degradedValue ?? 1, weights: weights ?? inputs.map { _ in 1 },
+                                                     breaks: breaks ?? WeightedDegradation.defaultBreaks))
+        case (let other?, nil): throw SoilMapError.invalidArgument("--method \(other): use one-out-all-out, worst-of, count or weighted")
         default: throw SoilMapError.invalidArgument("give exactly one of --method or --table")
         }
     }

@@ -65,7 +65,7 @@ public struct RuleTable: Sendable, Equatable {
         source: "UNCCD Good Practice Guidance for SDG 15.3.1; Trends.Earth's 5 productivity classes reduced to 3 (1-2 degraded, 3-4 stable, 5 improved)",
         inputScheme: BuiltInSchemes.sdg1531)
 
-    public static let builtIn = [sdgProductivity, sdgProductivity3]
+    public static let builtIn = [sdgProductivity, sdgProductivity3, SDGStatus.table]
 
     /// Reads a table from YAML:
     /// ```

@@ -49,6 +49,8 @@ public struct AnyStep: Sendable {
         CompositeStep.kind: (CompositeParameters.keys, { try make(CompositeStep.self, $0) }),
         StateStep.kind: (StateParameters.keys, { try make(StateStep.self, $0) }),
         PerformanceStep.kind: (PerformanceParameters.keys, { try make(PerformanceStep.self, $0) }),
+        LandCoverChangeStep.kind: (LandCoverChangeParameters.keys, { try make(LandCoverChangeStep.self, $0) }),
+        SOCChangeStep.kind: (SOCChangeParameters.keys, { try make(SOCChangeStep.self, $0) }),
     ]
 
     static func make<S: Step>(_ type: S.Type, _ json: JSONValue) throws -> AnyStep {

@@ -6,7 +6,7 @@ import Foundation
 enum StepProvenance {
     /// Keys that name a step's outputs, or only shape another output (a quicklook's title): left out, so a map's
     /// bytes never depend on the name it is written under. The command is given without `-o`.
-    static let outputKeys: Set<String> = ["output", "quicklook", "title", "details"]
+    static let outputKeys = Set(["output", "quicklook", "title", "details"] + LandDegradationOutputs.secondaryKeys)
 
     static func metadata<P: StepParameters & CommandLineConvertible>(kind: String, parameters: P) -> [String: String] {
         // Bad parameters (a nan constant) are refused by the step itself, with its own message: nothing to record.
@@ -109,7 +109,9 @@ extension CombineParameters {
         var words = inputs
         if let method { words += ["--method", method] }
         if let table { words += ["--table", table] }
-        if let degradedValue, method == "count" { words += ["--degraded-value", String(degradedValue)] }
+        if let degradedValue, method == "count" || method == "weighted" { words += ["--degraded-value", String(degradedValue)] }
+        if let weights { words += ["--weights", weights.map(numberText).joined(separator: ",")] }
+        if let breaks { words += ["--breaks", breaks.map(numberText).joined(separator: ",")] }
         if let inputCodes, inputCodes != CombineInputCodes.automatic.rawValue { words += ["--input-codes", inputCodes] }
         if let format { words += ["--format", format] }
         for option in creationOptions ?? [] { words += ["--co", option] }
