@@ -308,8 +308,3 @@ final class SOCChangeKernel: TileKernel {
     }
 }
 
-/// Output keys of the land-degradation steps besides `output`: a pipeline places them in its run directory, and a
-/// map's provenance leaves them out.
-enum LandDegradationOutputs {
-    static let secondaryKeys = LandCoverChangeParameters.secondaryOutputKeys + SOCChangeParameters.secondaryOutputKeys
-}

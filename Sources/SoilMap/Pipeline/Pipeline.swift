@@ -230,7 +230,7 @@ struct PipelineParser {
         var mainOutput: [String: String] = [:]
         for (stepName, _, node) in declared {
             guard let mapping = node.mapping, let kind = mapping["kind"]?.string, AnyStep.kinds[kind] != nil else { continue }
-            for key in ["output", "quicklook"] + LandDegradationOutputs.secondaryKeys {
+            for key in OutputKeys.all {
                 guard let value = mapping[key]?.string else { continue }
                 let path = substitute(value, variables: variables, mark: mapping[key]?.mark, report: false)
                 let placed = path.hasPrefix("/") ? path : (runDirectoryPath as NSString).appendingPathComponent(path)
@@ -258,7 +258,7 @@ struct PipelineParser {
                 guard let keyName = key.string, keyName != "kind", kindInfo.keys.contains(keyName) else { continue }
                 let converted = convert(value, key: keyName, variables: variables, inputs: inputs, outputs: outputsByStep,
                                         mainOutput: mainOutput, dependencies: &dependencies, stepName: stepName)
-                if (["output", "quicklook"] + LandDegradationOutputs.secondaryKeys).contains(keyName), let placed = outputsByStep[stepName]?[keyName] {
+                if OutputKeys.all.contains(keyName), let placed = outputsByStep[stepName]?[keyName] {
                     object[keyName] = .string(placed)
                 } else {
                     object[keyName] = converted

@@ -6,7 +6,7 @@ import Foundation
 enum StepProvenance {
     /// Keys that name a step's outputs, or only shape another output (a quicklook's title): left out, so a map's
     /// bytes never depend on the name it is written under. The command is given without `-o`.
-    static let outputKeys = Set(["output", "quicklook", "title", "details"] + LandDegradationOutputs.secondaryKeys)
+    static let outputKeys = Set(OutputKeys.all + ["title"])
 
     static func metadata<P: StepParameters & CommandLineConvertible>(kind: String, parameters: P) -> [String: String] {
         // Bad parameters (a nan constant) are refused by the step itself, with its own message: nothing to record.
