@@ -20,7 +20,8 @@ a = parser.parse_args()
 years = np.array([float(y) for y in a.years.split(",")])
 stack = []
 for path in a.inputs:
-    band = gdal.Open(path).GetRasterBand(1)
+    dataset = gdal.Open(path)   # kept while its band is read (a band outlives a dropped dataset in GDAL's Python)
+    band = dataset.GetRasterBand(1)
     v = band.ReadAsArray().astype(np.float64)
     if band.GetNoDataValue() is not None:
         v[v == band.GetNoDataValue()] = np.nan
