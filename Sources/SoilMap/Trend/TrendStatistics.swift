@@ -103,11 +103,61 @@ struct TrendStatistics: Equatable {
         return code
     }
 
-    /// The median as numpy takes it: the middle value, or the mean of the two middle values. Sorts in place.
+    /// The median as numpy takes it: the middle value, or the mean of the two middle values. Reorders `values`.
+    /// Selection (quickselect), not a full sort: the same values come out, at a fraction of the cost for the
+    /// n(n-1)/2 pairwise slopes of a long series.
     static func median(_ values: UnsafeMutablePointer<Double>, count: Int) -> Double {
-        var buffer = UnsafeMutableBufferPointer(start: values, count: count)
-        buffer.sort()
-        return count % 2 == 1 ? buffer[count / 2] : (buffer[count / 2 - 1] + buffer[count / 2]) / 2
+        let middle = count / 2
+        select(values, count: count, k: middle)
+        guard count % 2 == 0 else { return values[middle] }
+        // The lower middle: the largest value left of the upper one, all of which are not above it.
+        var lower = values[0]
+        for index in 1..<middle where values[index] > lower { lower = values[index] }
+        return (lower + values[middle]) / 2
+    }
+
+    /// Puts the k-th smallest of `values[0..<count]` at index k, smaller-or-equal values before it and
+    /// greater-or-equal after (Hoare's selection with a median-of-three pivot). No NaN in `values`.
+    static func select(_ values: UnsafeMutablePointer<Double>, count: Int, k: Int) {
+        var low = 0, high = count - 1
+        while high - low > 16 {
+            let mid = low + (high - low) / 2
+            // Median of three as the pivot, ordered in place so that both ends act as sentinels.
+            if values[mid] < values[low] { swap(values, mid, low) }
+            if values[high] < values[low] { swap(values, high, low) }
+            if values[high] < values[mid] { swap(values, high, mid) }
+            let pivot = values[mid]
+            var i = low, j = high
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j {
+                    swap(values, i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j { high = j } else if k >= i { low = i } else { return }
+        }
+        // Insertion sort of the last small range.
+        if high > low {
+            for index in (low + 1)...high {
+                let value = values[index]
+                var position = index - 1
+                while position >= low && values[position] > value {
+                    values[position + 1] = values[position]
+                    position -= 1
+                }
+                values[position + 1] = value
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func swap(_ values: UnsafeMutablePointer<Double>, _ a: Int, _ b: Int) {
+        let held = values[a]
+        values[a] = values[b]
+        values[b] = held
     }
 }
 
