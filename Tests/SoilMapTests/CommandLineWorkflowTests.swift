@@ -85,7 +85,7 @@ import GDAL
         (["zonal", "R", "--zones", "Z", "--id-field", "ID", "--target", "3,x:5%", "-o", "O.csv"], "--target 3,x:5%: '3,x' is not a list of class codes such as 3,4"),
         (["classify", "R", "--scheme", "nope", "-o", "O.tif"], "unknown scheme 'nope'"),
         (["classify", "R", "--breaks", "1,0", "-o", "O.tif"], "breaks must increase strictly: 1,0"),
-        (["combine", "R", "R", "--method", "best-of", "-o", "O.tif"], "--method best-of: use one-out-all-out, worst-of or count"),
+        (["combine", "R", "R", "--method", "best-of", "-o", "O.tif"], "--method best-of: use one-out-all-out, worst-of, count or weighted"),
     ])
     func badArgumentsGiveOneLine(arguments: [String], message: String) throws {
         let directory = TemporaryDirectory()

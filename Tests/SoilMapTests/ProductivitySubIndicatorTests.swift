@@ -201,7 +201,49 @@ import GDAL
         }
     }
 
-    @Test func areOnePipelineStepKindEach() {
-        #expect(AnyStep.kinds[StateStep.kind] != nil && AnyStep.kinds[PerformanceStep.kind] != nil)
+    /// Pipeline steps of kinds composite, state and performance write the same maps as the commands.
+    @Test func pipelineStepsAreTheCommands() throws {
+        let directory = TemporaryDirectory()
+        let inputs = try TrendTests.makeSeries(in: directory)
+        let units = try Self.olindaUnits(in: directory)
+        let file = directory.path("p.yaml")
+        try """
+        soilmap: 1
+        run_dir: \(directory.path("run"))
+        steps:
+          annual:
+            kind: composite
+            inputs: [\(CompositeTests.somalia)]
+            by_year: true
+            years: "2000-2011"
+            output: annual.tif
+          state:
+            kind: state
+            inputs: [\(inputs.joined(separator: ", "))]
+            years: [\(TrendTests.yearsText)]
+            baseline: "2001-2005"
+            small_change: 5
+            output: state.tif
+          performance:
+            kind: performance
+            inputs: [\(inputs.joined(separator: ", "))]
+            years: [\(TrendTests.yearsText)]
+            units: \(units)
+            output: performance.tif
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let validated = try runSoilmap(["validate", file])
+        #expect(validated.status == 0, "\(validated.stderr)")
+        let ran = try runSoilmap(["run", file, "-q"])
+        #expect(ran.status == 0, "\(ran.stderr)")
+        try Self.soilmap(["composite", CompositeTests.somalia, "--by-year", "--years", "2000-2011", "-o", directory.path("annual.tif")])
+        try Self.soilmap(["state"] + inputs + ["--years", TrendTests.yearsText, "--baseline", "2001-2005", "--small-change", "5", "-o", directory.path("state.tif")])
+        try Self.soilmap(["performance"] + inputs + ["--years", TrendTests.yearsText, "--units", units, "-o", directory.path("performance.tif")])
+        for name in ["annual.tif", "state.tif", "performance.tif"] {
+            let fromPipeline = try Dataset.open(directory.path("run/\(name)")), fromCommand = try Dataset.open(directory.path(name))
+            #expect(fromPipeline.bandCount == fromCommand.bandCount, "\(name)")
+            for band in 1...fromCommand.bandCount {
+                #expect(try fromPipeline.band(band).readAll(as: Float.self) == fromCommand.band(band).readAll(as: Float.self), "\(name) band \(band)")
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 public struct CombineParameters: RasterStepParameters {
     /// Classified maps, in the order the method or table expects.
     public var inputs: [String]
-    /// one-out-all-out, worst-of or count.
+    /// one-out-all-out, worst-of, count or weighted.
     public var method: String?
     /// A rule table: built in (sdg-productivity) or a YAML file.
     public var table: String?
