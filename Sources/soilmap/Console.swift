@@ -41,8 +41,6 @@ enum Console {
         return Diagnostics(onWarning: print)
     }
 
-    nonisolated(unsafe) private static var signalSources: [DispatchSourceSignal] = []
-
     /// SIGINT and SIGTERM (Ctrl-C, cron and Slurm time limits) stop the run: temporary files are removed, one
     /// line says so, and the exit status is 128 + the signal (130, 143), as shells report it. SIGPIPE is
     /// ignored so a closed pipe is an error of the write, not a silent death.
@@ -54,16 +52,23 @@ enum Console {
             if null >= 0, null != descriptor { dup2(null, descriptor); close(null) }
         }
         signal(SIGPIPE, SIG_IGN)
-        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global(qos: .userInteractive))
-            source.setEventHandler {
-                let removed = TemporaryFiles.removeAll()
-                error("\nsoilmap: stopped by \(name); \(removed) temporary file\(removed == 1 ? "" : "s") removed, nothing half-written left")
-                _exit(128 + number)
-            }
-            source.resume()
-            signalSources.append(source)
+        // The two are blocked in every thread (threads inherit the mask of the one that starts them) and taken by
+        // one thread waiting in sigwait: one that arrives early stays pending until then, and a mask inherited
+        // from the parent (a dispatch worker's, as Foundation's Process passes on) changes nothing.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        let waited = stopSignals
+        let waiter = Thread {
+            var set = waited
+            var number: Int32 = 0
+            while sigwait(&set, &number) != 0 {}
+            let removed = TemporaryFiles.removeAll()
+            error("\nsoilmap: stopped by \(number == SIGINT ? "SIGINT" : "SIGTERM"); \(removed) temporary file\(removed == 1 ? "" : "s") removed, nothing half-written left")
+            _exit(128 + number)
         }
+        waiter.start()
     }
 }
