@@ -199,7 +199,7 @@ public struct TrainStep: Step {
         let seed = resolved.seed ?? 0
         var model: ModelFile
         switch kind {
-        case .linear: model = try trainLinear(resolved, sources: sources, plan: plan)
+        case .linear: model = try trainLinear(resolved, sources: sources, plan: plan, context: context)
         case .randomForest: model = try trainForest(resolved, sources: sources, plan: plan, context: context)
         case .kmeans: model = try trainKMeans(resolved, sources: sources, plan: plan, context: context)
         }
@@ -208,16 +208,23 @@ public struct TrainStep: Step {
         return TrainSummary(path: parameters.output, model: model)
     }
 
+    private func warnEmptyPlots(_ samples: TrainingSamples, _ resolved: TrainParameters, _ context: RunContext) {
+        guard !samples.emptyPlots.isEmpty else { return }
+        let shown = samples.emptyPlots.prefix(10).map(String.init).joined(separator: ", ") + (samples.emptyPlots.count > 10 ? ", ..." : "")
+        context.diagnostics.warn("\(resolved.plots!): \(samples.emptyPlots.count) plot(s) lie outside the rasters or have no cell where every predictor has a value; they are left out (FID \(shown))")
+    }
+
     private func record(_ samples: TrainingSamples, _ resolved: TrainParameters) -> TrainingRecord {
         TrainingRecord(source: resolved.plots.map { ($0 as NSString).lastPathComponent }, layer: resolved.layer, field: resolved.field,
                        sampling: samples.sampling, plots: samples.plotIDs.count, samples: samples.count, droppedCells: samples.droppedCells,
                        sha256: samples.sha256)
     }
 
-    private func trainLinear(_ resolved: TrainParameters, sources: [BandSource], plan: InputPlan) throws -> ModelFile {
+    private func trainLinear(_ resolved: TrainParameters, sources: [BandSource], plan: InputPlan, context: RunContext) throws -> ModelFile {
         let samples = try TrainingSamples.extract(plots: resolved.plots!, layer: resolved.layer, field: resolved.field!, target: .numeric,
                                                  plan: plan, predictors: sources, cellsPerPolygon: resolved.cellsPerPolygon,
                                                  seed: UInt64(bitPattern: Int64(resolved.seed ?? 0)))
+        warnEmptyPlots(samples, resolved, context)
         var targets = samples.targets
         if resolved.logTarget == true {
             if let index = targets.firstIndex(where: { $0 <= 0 }) {
@@ -241,6 +248,7 @@ public struct TrainStep: Step {
         let all = try TrainingSamples.extract(plots: resolved.plots!, layer: resolved.layer, field: resolved.field!, target: .category,
                                              plan: plan, predictors: sources, cellsPerPolygon: resolved.cellsPerPolygon,
                                              seed: UInt64(bitPattern: Int64(resolved.seed ?? 0)))
+        warnEmptyPlots(all, resolved, context)
         let classCount = all.labels.count
         guard classCount >= 2 else {
             throw SoilMapError.invalidInput(path: resolved.plots!, "field '\(resolved.field!)' has a single class ('\(all.labels.first ?? "")'): a classifier needs two or more")

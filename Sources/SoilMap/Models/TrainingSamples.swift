@@ -28,6 +28,9 @@ public struct TrainingSamples: Sendable {
     public var y: [Double]
     public var droppedCells: Int
     public var sampling: String
+    /// Plots left out: outside the rasters, covering no cell centre, or with no cell where every predictor has a
+    /// value (cloud, a scan gap).
+    public var emptyPlots: [Int64] = []
 
     public var count: Int { targets.count }
 
@@ -97,6 +100,7 @@ public struct TrainingSamples: Sendable {
         var samples = TrainingSamples(featureCount: p, features: [], targets: [], labels: [], plots: [], plotIDs: [], x: [], y: [],
                                       droppedCells: 0, sampling: "")
         var rawLabels: [String] = []
+        var covered = [Int](repeating: 0, count: p)
         var sawPolygons = false, sawPoints = false
         try layer.forEachFeature { feature in
             let plotName = "feature FID \(feature.id)"
@@ -132,7 +136,8 @@ public struct TrainingSamples: Sendable {
                 }
                 let column = Int(pixel.column.rounded(.down)), row = Int(pixel.row.rounded(.down))
                 guard (0..<grid.width).contains(column), (0..<grid.height).contains(row) else {
-                    throw SoilMapError.invalidInput(path: path, "\(plotName) lies outside the predictor rasters (\(predictors[0].path) and the others)")
+                    samples.emptyPlots.append(feature.id)
+                    return
                 }
                 window = PixelWindow(column: column, row: row, width: 1, height: 1)
                 cells = [(0, 0)]
@@ -147,7 +152,8 @@ public struct TrainingSamples: Sendable {
                 let right = Int(max(corner.column, opposite.column).rounded(.up)), bottom = Int(max(corner.row, opposite.row).rounded(.up))
                 guard let clipped = PixelWindow(column: left, row: top, width: max(right - left, 1), height: max(bottom - top, 1))
                     .intersection(PixelWindow(width: grid.width, height: grid.height)) else {
-                    throw SoilMapError.invalidInput(path: path, "\(plotName) lies outside the predictor rasters (\(predictors[0].path) and the others)")
+                    samples.emptyPlots.append(feature.id)
+                    return
                 }
                 window = clipped
                 let origin = grid.geoTransform.world(column: Double(window.column), row: Double(window.row))
@@ -158,7 +164,8 @@ public struct TrainingSamples: Sendable {
                     for column in 0..<window.width where mask[row * window.width + column] != 0 { cells.append((column, row)) }
                 }
                 guard !cells.isEmpty else {
-                    throw SoilMapError.invalidInput(path: path, "\(plotName) covers no cell centre of the predictor rasters (smaller than a cell?)")
+                    samples.emptyPlots.append(feature.id)
+                    return
                 }
                 if let cellsPerPolygon, cells.count > cellsPerPolygon {
                     var generator = SeededRandom(seed: seed, stream: UInt64(samples.plotIDs.count))
@@ -179,12 +186,11 @@ public struct TrainingSamples: Sendable {
             let plotIndex = samples.plotIDs.count
             samples.plotIDs.append(feature.id)
             var kept = 0
-            var missing = [Int](repeating: 0, count: p)
             for cell in cells {
                 let pixel = cell.row * window.width + cell.column
                 let values = (0..<p).map { planes[$0 * stride + pixel] }
-                if let hole = values.firstIndex(where: { $0.isNaN }) {
-                    missing[hole] += 1
+                for j in 0..<p where !values[j].isNaN { covered[j] += 1 }
+                if values.contains(where: { $0.isNaN }) {
                     samples.droppedCells += 1
                     continue
                 }
@@ -197,13 +203,19 @@ public struct TrainingSamples: Sendable {
                 samples.y.append(centre.y)
                 kept += 1
             }
-            if kept == 0 {
-                let worst = missing.indices.max { missing[$0] < missing[$1] }!
-                let source = predictors[worst]
-                throw SoilMapError.invalidInput(path: source.path, "band \(source.band) has no value at \(plotName) of \(path): it does not cover the plots (or is nodata there)")
-            }
+            if kept == 0 { samples.emptyPlots.append(feature.id) }
         }
-        guard !samples.plotIDs.isEmpty else { throw SoilMapError.invalidInput(path: path, "has no plots (layer '\(layer.name)' is empty)") }
+        guard !samples.plotIDs.isEmpty else {
+            throw samples.emptyPlots.isEmpty ? SoilMapError.invalidInput(path: path, "has no plots (layer '\(layer.name)' is empty)")
+                : SoilMapError.invalidInput(path: predictors[0].path, "covers none of the plots of \(path) (they lie outside its grid, or are smaller than a cell)")
+        }
+        if let bare = covered.firstIndex(of: 0) {
+            let source = predictors[bare]
+            throw SoilMapError.invalidInput(path: source.path, "band \(source.band) has no value at any plot of \(path): it does not cover the plots (or is nodata there)")
+        }
+        guard samples.count > 0 else {
+            throw SoilMapError.invalidInput(path: path, "no plot has a cell where every predictor has a value")
+        }
         samples.sampling = sawPolygons
             ? (cellsPerPolygon.map { "cells whose centre is inside each polygon, at most \($0) per polygon (seeded)" } ?? "cells whose centre is inside each polygon")
                 + (sawPoints ? "; the cell under each point" : "")
