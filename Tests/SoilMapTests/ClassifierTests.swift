@@ -146,3 +146,42 @@ import GDAL
         #expect(notModel.contains("is not a soilmap model file"), "\(notModel)")
     }
 }
+
+/// `train` and `predict` as pipeline steps: the model a pipeline trains is the command's model, byte for byte.
+@Suite(.serialized) struct ModelPipelineTests {
+    @Test func trainAndPredictRunAsPipelineSteps() throws {
+        let directory = TemporaryDirectory()
+        let bands = ClassifierTests.bands.map { "    - \($0)" }.joined(separator: "\n")
+        let pipeline = directory.path("models.yaml")
+        try """
+        soilmap: 1
+        name: models
+        run_dir: \(directory.path("run"))
+        steps:
+          forest:
+            kind: train
+            plots: \(ClassifierTests.polygons)
+            field: label
+            predictors:
+        \(bands)
+            model_kind: random-forest
+            trees: 6
+            seed: 2
+            output: rf.json
+          landcover:
+            kind: predict
+            model: $forest
+            predictors:
+        \(bands)
+            confidence: true
+            output: landcover.tif
+        """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let result = try runSoilmap(["run", pipeline, "-q"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let command = directory.path("rf.json")
+        #expect(try runSoilmap(["train", ClassifierTests.polygons, "--field", "label", "--predictors"] + ClassifierTests.bands
+                                + ["--kind", "random-forest", "--trees", "6", "--seed", "2", "-o", command, "-q"]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.path("run/rf.json"))) == Data(contentsOf: URL(fileURLWithPath: command)))
+        #expect(try Dataset.open(directory.path("run/landcover.tif")).bandCount == 2)
+    }
+}

@@ -47,6 +47,59 @@ public struct DecisionTree: Codable, Sendable, Equatable {
     public var right: [Int]
     public var value: [Int]
 
+    public init(feature: [Int], threshold: [Double], left: [Int], right: [Int], value: [Int]) {
+        (self.feature, self.threshold, self.left, self.right, self.value) = (feature, threshold, left, right, value)
+    }
+
+    /// In the model file a tree is its node count and its nodes as fixed-size binary records in base64: a forest
+    /// grown on 100,000 samples has millions of nodes, which as JSON numbers would take several times the memory
+    /// and time to read back.
+    public static let layout = "base64 of little-endian 24-byte records per node: feature int32 (-1 for a leaf), threshold float64, left int32, right int32, class index int32"
+
+    enum CodingKeys: String, CodingKey { case nodes, layout, data }
+
+    public func encode(to encoder: Encoder) throws {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(feature.count * 24)
+        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+        for node in feature.indices {
+            append(Int32(feature[node]))
+            append(threshold[node].bitPattern)
+            append(Int32(left[node]))
+            append(Int32(right[node]))
+            append(Int32(value[node]))
+        }
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(feature.count, forKey: .nodes)
+        try container.encode(Self.layout, forKey: .layout)
+        try container.encode(Data(bytes).base64EncodedString(), forKey: .data)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let count = try container.decode(Int.self, forKey: .nodes)
+        guard try container.decode(String.self, forKey: .layout) == Self.layout else {
+            throw DecodingError.dataCorruptedError(forKey: .layout, in: container, debugDescription: "unknown node layout")
+        }
+        guard let data = Data(base64Encoded: try container.decode(String.self, forKey: .data)), count >= 0, data.count == count * 24 else {
+            throw DecodingError.dataCorruptedError(forKey: .data, in: container, debugDescription: "the nodes do not decode to \(count) records")
+        }
+        var feature = [Int](repeating: 0, count: count), threshold = [Double](repeating: 0, count: count)
+        var left = feature, right = feature, value = feature
+        data.withUnsafeBytes { raw in
+            func int32(_ offset: Int) -> Int { Int(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int32.self))) }
+            for node in 0..<count {
+                let base = node * 24
+                feature[node] = int32(base)
+                threshold[node] = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 4, as: UInt64.self)))
+                left[node] = int32(base + 12)
+                right[node] = int32(base + 16)
+                value[node] = int32(base + 20)
+            }
+        }
+        self.init(feature: feature, threshold: threshold, left: left, right: right, value: value)
+    }
+
     func isConsistent(featureCount: Int, classCount: Int) -> Bool {
         let count = feature.count
         guard count > 0, [threshold.count, left.count, right.count, value.count].allSatisfy({ $0 == count }) else { return false }

@@ -35,7 +35,8 @@ public struct TrainParameters: StepParameters {
     public var maxIterations: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case plots, layer, field, predictors, kind, output, seed, logTarget = "log_target", unit, folds, trees
+        // `kind` is the pipeline's step kind ("train"), so the model's kind is `model_kind` there.
+        case plots, layer, field, predictors, kind = "model_kind", output, seed, logTarget = "log_target", unit, folds, trees
         case maxDepth = "max_depth", minSamplesSplit = "min_samples_split", minSamplesLeaf = "min_samples_leaf"
         case maxFeatures = "max_features", classWeight = "class_weight", validation, blockSize = "block_size"
         case cellsPerPolygon = "cells_per_polygon", classes, samples, maxIterations = "max_iterations"
