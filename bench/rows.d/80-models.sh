@@ -5,7 +5,8 @@
 # soilmap against scikit-learn 1.3 (n_jobs=2, block by block: bench/models_peers.py) and OTB 8.1
 # (otbcli_TrainVectorClassifier / otbcli_ImageClassifier, Debian's otb-bin), all on the same samples.
 # BENCH_MODELS_WINDOW=W: every tool predicts the same W x W window (VRTs of the band files) instead of the whole
-# 10980² tile, for when a peer is too slow at full size; the table's title says so.
+# 10980² tile, for when a peer is too slow at full size; the table's title says so. BENCH_MODELS_TRAIN=0 skips the
+# training rows (OTB's training alone takes minutes).
 if [[ ${BENCH_MODELS:-${BENCH_FULL:-0}} == 1 ]]; then
     ensure_apt otb-bin
     "$SYS_PY" "$BENCH_DIR/gen_input.py" "$S2_DIR" 10980 B03=2 B12=6 >&2
@@ -51,9 +52,11 @@ if [[ ${BENCH_MODELS:-${BENCH_FULL:-0}} == 1 ]]; then
     time_row "OTB ImageClassifier" otbcli_ImageClassifier -in "$MDIR/stack-$MWINDOW.vrt" -model "$MDIR/otb_rf.model" \
         -out "$BENCH_OUT/otb_rf.tif" uint8 -ram 256
 
+    if [[ ${BENCH_MODELS_TRAIN:-1} == 1 ]]; then
     bench_section "Random forest training: 100 trees (max depth 20) on 100,000 samples × 6 bands" "soilmap train" "scikit-learn fit (n_jobs=2)"
     time_row_soilmap "soilmap train" "${MTRAIN[@]}" -o "$BENCH_OUT/rf.json"
     time_row "scikit-learn fit (n_jobs=2)" "$MPY" "$BENCH_DIR/models_peers.py" train "$MDIR/samples.gpkg" "$BENCH_OUT/rf.joblib" 100 20 1
     time_row "OTB TrainVectorClassifier" "${OTB_TRAIN[@]}" -io.out "$BENCH_OUT/otb_rf.model"
+    fi
     bench_render
 fi
