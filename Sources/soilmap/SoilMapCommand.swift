@@ -10,6 +10,7 @@ struct SoilMapCommand: ParsableCommand {
         abstract: "Soil-health maps and per-commune statistics from satellite imagery and soil surveys.",
         version: SoilMapVersion.description,
         subcommands: [InfoCommand.self, IndicesCommand.self, IndexCommand.self, ScenesCommand.self, SchemesCommand.self, ClassifyCommand.self, CombineCommand.self, TrendCommand.self, CompositeCommand.self, StateCommand.self, PerformanceCommand.self, LandCoverChangeCommand.self, SOCChangeCommand.self, ZonalCommand.self, AssessCommand.self,
+                      TrainCommand.self, PredictCommand.self,
                       ValidateCommand.self, RunCommand.self, VerifyCommand.self]
     )
 

@@ -52,6 +52,8 @@ public struct AnyStep: Sendable {
         LandCoverChangeStep.kind: (LandCoverChangeParameters.keys, { try make(LandCoverChangeStep.self, $0) }),
         SOCChangeStep.kind: (SOCChangeParameters.keys, { try make(SOCChangeStep.self, $0) }),
         AssessStep.kind: (AssessParameters.keys, { try make(AssessStep.self, $0) }),
+        TrainStep.kind: (TrainParameters.keys, { try make(TrainStep.self, $0) }),
+        PredictStep.kind: (PredictParameters.keys, { try make(PredictStep.self, $0) }),
     ]
 
     static func make<S: Step>(_ type: S.Type, _ json: JSONValue) throws -> AnyStep {
