@@ -46,6 +46,8 @@ public struct AnyStep: Sendable {
         CombineStep.kind: (CombineParameters.keys, { try make(CombineStep.self, $0) }),
         ZonalStep.kind: (ZonalParameters.keys, { try make(ZonalStep.self, $0) }),
         TrendStep.kind: (TrendParameters.keys, { try make(TrendStep.self, $0) }),
+        SampleStep.kind: (SampleParameters.keys, { try make(SampleStep.self, $0) }),
+        GridStep.kind: (GridParameters.keys, { try make(GridStep.self, $0) }),
     ]
 
     static func make<S: Step>(_ type: S.Type, _ json: JSONValue) throws -> AnyStep {
