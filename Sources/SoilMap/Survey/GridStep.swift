@@ -167,6 +167,22 @@ public struct GridStep: Step {
             for (key, value) in metadata.merging(output.metadata, uniquingKeysWith: { own, _ in own }).sorted(by: { $0.key < $1.key }) {
                 try dataset.setMetadataItem(key, value)
             }
+            // Rows are handed to GDAL one whole row of 512 x 512 blocks at a time, so each block is compressed and
+            // written once: the file's layout, not only its values, is the same whatever the strips and threads.
+            let blockRows = min(512, grid.height), blockPlane = blockRows * grid.width
+            var pending = [Double](repeating: noData, count: blockPlane * bandCount), pendingRows = 0
+            func flush(endingAt end: Int) throws {
+                let window = PixelWindow(column: 0, row: end - pendingRows, width: grid.width, height: pendingRows)
+                for band in 0..<bandCount {
+                    let slice = Array(pending[(band * blockPlane)..<(band * blockPlane + pendingRows * grid.width)])
+                    if dataType == .float64 {
+                        try dataset.band(band + 1).write(window: window, from: slice)
+                    } else {
+                        try dataset.band(band + 1).write(window: window, from: slice.map { Float($0) })
+                    }
+                }
+                pendingRows = 0
+            }
             let strips = (grid.height + stripRows - 1) / stripRows
             let batch = threads * 2
             let transform = grid.transform
@@ -194,14 +210,14 @@ public struct GridStep: Step {
                 for slot in 0..<count {
                     let top = (first + slot) * stripRows, height = min(stripRows, grid.height - top)
                     let values = buffers.take(slot), plane = grid.width * height
-                    for band in 0..<bandCount {
-                        let window = PixelWindow(column: 0, row: top, width: grid.width, height: height)
-                        let slice = Array(values[(band * plane)..<((band + 1) * plane)])
-                        if dataType == .float64 {
-                            try dataset.band(band + 1).write(window: window, from: slice)
-                        } else {
-                            try dataset.band(band + 1).write(window: window, from: slice.map { Float($0) })
+                    for row in 0..<height {
+                        for band in 0..<bandCount {
+                            let source = band * plane + row * grid.width
+                            let target = band * blockPlane + pendingRows * grid.width
+                            for column in 0..<grid.width { pending[target + column] = values[source + column] }
                         }
+                        pendingRows += 1
+                        if pendingRows == blockRows || top + row + 1 == grid.height { try flush(endingAt: top + row + 1) }
                     }
                 }
                 context.progress?(Double(first + count) / Double(strips))

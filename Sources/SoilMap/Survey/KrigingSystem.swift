@@ -9,60 +9,91 @@ import Foundation
 /// Neighbouring cells mostly share their neighbour set: the LU factors of the last set are kept, and a cell with
 /// the same set (in point order) only solves against them. The factors of a set are the same whether reused or
 /// recomputed, so the results do not depend on the order cells are visited in.
-struct KrigingSystem {
+final class KrigingSystem {
     let variogram: VariogramModel
     let field: SurveyField
     private var points: [Int] = []
     private var size = 0
-    private var lu: [Double] = []
-    private var pivots: [Int] = []
     private var singular = false
-    private var rhs: [Double] = []
+    /// The factors (size²), pivots, right-hand side and solution; raw buffers because this is the inner loop of
+    /// every kriged cell (10^6-10^7 of them), and bounds-checked arrays would triple its cost.
+    private var lu = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
+    private var pivots = UnsafeMutableBufferPointer<Int>(start: nil, count: 0)
+    private var rhs = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
+    private var solution = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
 
     init(variogram: VariogramModel, field: SurveyField) {
         self.variogram = variogram
         self.field = field
     }
 
-    mutating func estimate(_ px: Double, _ py: Double, points chosen: [Int]) -> (value: Double, variance: Double) {
+    deinit { release() }
+
+    private func release() {
+        lu.deallocate(); pivots.deallocate(); rhs.deallocate(); solution.deallocate()
+    }
+
+    private func reserve(_ size: Int) {
+        guard pivots.count < size else { return }
+        release()
+        lu = .allocate(capacity: size * size)
+        pivots = .allocate(capacity: size)
+        rhs = .allocate(capacity: size)
+        solution = .allocate(capacity: size)
+    }
+
+    func estimate(_ px: Double, _ py: Double, points chosen: [Int]) -> (value: Double, variance: Double) {
         if chosen != points { factorise(chosen) }
         guard !singular else { return (.nan, .nan) }
         let n = points.count
-        if rhs.count < size { rhs = [Double](repeating: 0, count: size) }
-        for (row, point) in points.enumerated() {
-            let dx = field.x[point] - px, dy = field.y[point] - py
-            rhs[row] = variogram.semivariance((dx * dx + dy * dy).squareRoot())
+        let rhs = self.rhs, solution = self.solution
+        field.x.withUnsafeBufferPointer { xs in
+            field.y.withUnsafeBufferPointer { ys in
+                for row in 0..<n {
+                    let point = points[row]
+                    let dx = xs[point] - px, dy = ys[point] - py
+                    rhs[row] = variogram.semivariance((dx * dx + dy * dy).squareRoot())
+                }
+            }
         }
         rhs[n] = 1
-        var solution = rhs
-        solve(&solution)
+        for row in 0...n { solution[row] = rhs[row] }
+        solve(solution)
         var value = 0.0, variance = 0.0
-        for row in 0..<n {
-            value += solution[row] * field.z[points[row]]
-            variance += solution[row] * rhs[row]
+        field.z.withUnsafeBufferPointer { zs in
+            for row in 0..<n {
+                value += solution[row] * zs[points[row]]
+                variance += solution[row] * rhs[row]
+            }
         }
         variance += solution[n]
         return (value, variance)
     }
 
     /// LU with partial pivoting of the bordered (n+1)² system.
-    private mutating func factorise(_ chosen: [Int]) {
+    private func factorise(_ chosen: [Int]) {
         points = chosen
         let n = chosen.count
         size = n + 1
-        lu = [Double](repeating: 0, count: size * size)
-        pivots = [Int](repeating: 0, count: size)
+        reserve(size)
+        let size = self.size, lu = self.lu, pivots = self.pivots
         singular = false
-        for i in 0..<n {
-            for j in (i + 1)..<max(i + 1, n) {
-                let dx = field.x[chosen[i]] - field.x[chosen[j]], dy = field.y[chosen[i]] - field.y[chosen[j]]
-                let gamma = variogram.semivariance((dx * dx + dy * dy).squareRoot())
-                lu[i * size + j] = gamma
-                lu[j * size + i] = gamma
+        field.x.withUnsafeBufferPointer { xs in
+            field.y.withUnsafeBufferPointer { ys in
+                for i in 0..<n {
+                    lu[i * size + i] = 0
+                    for j in (i + 1)..<max(i + 1, n) {
+                        let dx = xs[chosen[i]] - xs[chosen[j]], dy = ys[chosen[i]] - ys[chosen[j]]
+                        let gamma = variogram.semivariance((dx * dx + dy * dy).squareRoot())
+                        lu[i * size + j] = gamma
+                        lu[j * size + i] = gamma
+                    }
+                    lu[i * size + n] = 1
+                    lu[n * size + i] = 1
+                }
             }
-            lu[i * size + n] = 1
-            lu[n * size + i] = 1
         }
+        lu[n * size + n] = 0
         for column in 0..<size {
             var pivot = column, largest = abs(lu[column * size + column])
             for row in (column + 1)..<max(column + 1, size) where abs(lu[row * size + column]) > largest {
@@ -85,7 +116,8 @@ struct KrigingSystem {
         }
     }
 
-    private func solve(_ vector: inout [Double]) {
+    private func solve(_ vector: UnsafeMutableBufferPointer<Double>) {
+        let size = self.size, lu = self.lu
         for column in 0..<size where pivots[column] != column { vector.swapAt(column, pivots[column]) }
         for row in 1..<max(1, size) {
             var sum = vector[row]

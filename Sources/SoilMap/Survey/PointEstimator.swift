@@ -76,8 +76,16 @@ final class PointEstimator {
             }
             return (chosen.first.map { field.z[$0] } ?? .nan, .nan)
         case .kriging(let options):
-            let k = options.maxPoints == 0 ? field.count : options.maxPoints
-            selectNearest(px, py, k: k, radius: options.radius == 0 ? .infinity : options.radius, excluding: excluded)
+            if options.maxPoints == 0 && options.radius == 0 {
+                // One global system: every point (but the excluded one), no search.
+                if chosen.count != field.count - (excluded >= 0 ? 1 : 0) || (excluded >= 0 && chosen.contains(excluded)) {
+                    chosen.removeAll(keepingCapacity: true)
+                    for point in 0..<field.count where point != excluded { chosen.append(point) }
+                }
+            } else {
+                let k = options.maxPoints == 0 ? field.count : options.maxPoints
+                selectNearest(px, py, k: k, radius: options.radius == 0 ? .infinity : options.radius, excluding: excluded)
+            }
             if chosen.isEmpty { return (.nan, .nan) }
             return kriging!.estimate(px, py, points: chosen)
         }
