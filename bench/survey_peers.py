@@ -93,11 +93,13 @@ def rasterio_sample(points, out, rasters):
 def compare_window(ours, band, peer, rows):
     from osgeo import gdal
     rows = int(rows)
-    a = gdal.Open(ours).GetRasterBand(int(band)).ReadAsArray(0, 0, None, rows).astype(np.float64)
+    dataset = gdal.Open(ours)  # kept: a band outlives no dataset in GDAL's Python bindings
+    a = dataset.GetRasterBand(int(band)).ReadAsArray(0, 0, dataset.RasterXSize, rows).astype(np.float64)
     if peer.endswith(".npy"):
         b = np.load(peer)[int(band) - 1]
     else:
-        b = gdal.Open(peer).GetRasterBand(1).ReadAsArray().astype(np.float64)
+        other = gdal.Open(peer)
+        b = other.GetRasterBand(1).ReadAsArray().astype(np.float64)
     relative = np.abs(a - b) / np.maximum(1e-9, np.abs(b))
     print(f"cells={a.size} max_abs={np.abs(a - b).max():.3e} max_rel={relative.max():.3e} (soilmap Float32 vs peer)")
 

@@ -26,7 +26,7 @@ if [[ ${BENCH_SURVEY:-${BENCH_FULL:-0}} == 1 ]]; then
     bench_section "invdistnn (power 2, radius 1500 m, 12 points): ${SV_POINTS} points onto ${SV_GRID}² cells; gdal_grid on the first ${SV_GDAL_ROWS} rows" \
         "gdal_grid (window ${SV_GDAL_ROWS} rows)" "soilmap grid (window ${SV_GDAL_ROWS} rows)"
     BENCH_KEEP_OUT=1 time_row "gdal_grid (window ${SV_GDAL_ROWS} rows)" env GDAL_USE_AVX=NO GDAL_USE_SSE=NO GDAL_GRID_POINT_COUNT_THRESHOLD=100000000 \
-        GDAL_NUM_THREADS="$BENCH_THREADS" gdal_grid -q -a "$IDW" -ot Float32 -txe 500000 550000 -tye 1250000 "$WINDOW_YMIN" \
+        GDAL_NUM_THREADS="$BENCH_THREADS" gdal_grid -q -zfield om -a "$IDW" -ot Float32 -txe 500000 550000 -tye 1250000 "$WINDOW_YMIN" \
         -outsize "$SV_GRID" "$SV_GDAL_ROWS" "$SVDIR/points.vrt" "$BENCH_OUT/gdal_window.tif"
     cp -f "$BENCH_OUT/gdal_window.tif" "$SVDIR/" 2>/dev/null || true
     time_row_soilmap "soilmap grid (window ${SV_GDAL_ROWS} rows)" grid "$SVDIR/points.csv" --points-crs EPSG:32648 --field om -a "$IDW" \
