@@ -3,10 +3,16 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # chromium: the run report's tests run its script and draw it headless.
 APT_PACKAGES := libgdal-dev libproj-dev gdal-bin libtiff-dev libdeflate-dev libzstd-dev libssl-dev python3-gdal python3-numpy python3-venv libcairo2-dev fonts-dejavu-core chromium
+# R gstat: the reference for the variogram fit of `soilmap grid` (Tests/reference/survey_reference.py).
+APT_PACKAGES += r-cran-gstat
 # Python peers for cross-checks and benchmarks; Debian's GDAL bindings need numpy 1.24 (Debian's own).
 # pystac 1.11 is the last release that ships the STAC 1.0.0 JSON schemas (validation of run catalogs, offline).
 VENV ?= /opt/soilmap-venv
-VENV_PACKAGES := numpy==1.24.2 spyndex rasterstats exactextract jenkspy 'pystac[validation]==1.11.0' scikit-learn==1.3.2 statsmodels==0.14.0 pandas==2.0.3
+VENV_PACKAGES := numpy==1.24.2 spyndex rasterstats exactextract jenkspy 'pystac[validation]==1.11.0'
+# scikit-learn and statsmodels: the references of train, predict and assess; pandas pinned below 3 (3.x pulls numpy 2).
+VENV_PACKAGES += scikit-learn==1.3.2 statsmodels==0.14.0 pandas==2.0.3
+# PyKrige: the kriging reference of `soilmap grid`; rasterio: the sampling peer of `soilmap sample` (bench).
+VENV_PACKAGES += pykrige==1.7.2 rasterio==1.3.11
 export SOILMAP_VENV := $(VENV)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/soilmap
@@ -33,7 +39,7 @@ setup:
 
 # A venv that sees Debian's GDAL bindings, with the PyPI reference tools; made once, kept outside the checkout.
 venv: setup
-	@if $(VENV)/bin/python -c "import spyndex, rasterstats, exactextract, jenkspy, jsonschema, pystac, sklearn, statsmodels; assert pystac.__version__ == '1.11.0' and sklearn.__version__ == '1.3.2'" 2>/dev/null; then \
+	@if $(VENV)/bin/python -c "import numpy, spyndex, rasterstats, exactextract, jenkspy, jsonschema, pystac, sklearn, statsmodels, pykrige, rasterio; assert pystac.__version__ == '1.11.0' and sklearn.__version__ == '1.3.2' and numpy.__version__ == '1.24.2'" 2>/dev/null; then \
 	  echo "venv: $(VENV) ready"; \
 	else \
 	  echo "venv: creating $(VENV) with $(VENV_PACKAGES)"; \

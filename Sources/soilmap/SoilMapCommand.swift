@@ -11,6 +11,7 @@ struct SoilMapCommand: ParsableCommand {
         version: SoilMapVersion.description,
         subcommands: [InfoCommand.self, IndicesCommand.self, IndexCommand.self, ScenesCommand.self, SchemesCommand.self, ClassifyCommand.self, CombineCommand.self, TrendCommand.self, CompositeCommand.self, StateCommand.self, PerformanceCommand.self, LandCoverChangeCommand.self, SOCChangeCommand.self, ZonalCommand.self, AssessCommand.self,
                       TrainCommand.self, PredictCommand.self,
+                      SampleCommand.self, GridCommand.self,
                       ValidateCommand.self, RunCommand.self, VerifyCommand.self]
     )
 

@@ -54,6 +54,8 @@ public struct AnyStep: Sendable {
         AssessStep.kind: (AssessParameters.keys, { try make(AssessStep.self, $0) }),
         TrainStep.kind: (TrainParameters.keys, { try make(TrainStep.self, $0) }),
         PredictStep.kind: (PredictParameters.keys, { try make(PredictStep.self, $0) }),
+        SampleStep.kind: (SampleParameters.keys, { try make(SampleStep.self, $0) }),
+        GridStep.kind: (GridParameters.keys, { try make(GridStep.self, $0) }),
     ]
 
     static func make<S: Step>(_ type: S.Type, _ json: JSONValue) throws -> AnyStep {

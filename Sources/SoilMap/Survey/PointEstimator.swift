@@ -1,0 +1,144 @@
+import Foundation
+
+/// Survey values with their spatial index, shared read-only by every worker.
+struct SurveyField: Sendable {
+    let x: [Double]
+    let y: [Double]
+    let z: [Double]
+    let index: PointIndex
+
+    init(x: [Double], y: [Double], z: [Double]) {
+        self.x = x
+        self.y = y
+        self.z = z
+        index = PointIndex(x: x, y: y)
+    }
+
+    var count: Int { x.count }
+}
+
+/// Estimates the surface at one place from the survey points, with one worker's scratch buffers (one estimator
+/// per worker; not shared). Sums run over the chosen points in ascending point order, so a value depends only on
+/// the place and the points, never on the search's path or on threads.
+final class PointEstimator {
+    let algorithm: GridAlgorithm
+    let field: SurveyField
+    /// For kriging: the variogram (given or fitted before the workers start).
+    let variogram: VariogramModel?
+    private var neighbours = NeighbourList()
+    private var found: [Int32] = []
+    private var chosen: [Int] = []
+    private var kriging: KrigingSystem?
+
+    /// gdal_grid's test for "the point is at the cell": squared distance below 1e-13.
+    static let coincident2 = 1e-13
+
+    init(algorithm: GridAlgorithm, field: SurveyField, variogram: VariogramModel?) {
+        self.algorithm = algorithm
+        self.field = field
+        self.variogram = variogram
+        if let variogram { kriging = KrigingSystem(variogram: variogram, field: field) }
+    }
+
+    /// The estimate at (px, py), and for kriging its variance (NaN otherwise); NaN value: no point in range.
+    /// `excluded`: a point left out (leave-one-out cross-validation).
+    func estimate(_ px: Double, _ py: Double, excluding excluded: Int = -1) -> (value: Double, variance: Double) {
+        switch algorithm {
+        case .inverseDistance(let power, let smoothing, let ellipse, let maxPoints, let minPoints):
+            if let ellipse {
+                selectInEllipse(px, py, ellipse, maxPoints: maxPoints, excluding: excluded)
+                if chosen.isEmpty || chosen.count < minPoints { return (.nan, .nan) }
+            } else {
+                chosen.removeAll(keepingCapacity: true)
+                for point in 0..<field.count where point != excluded { chosen.append(point) }
+            }
+            return (inverseDistance(px, py, power: power, smoothing: smoothing), .nan)
+        case .inverseDistanceNearest(let power, let smoothing, let radius, let maxPoints, let minPoints):
+            selectNearest(px, py, k: maxPoints, radius: radius, excluding: excluded)
+            if chosen.isEmpty || chosen.count < minPoints { return (.nan, .nan) }
+            return (inverseDistance(px, py, power: power, smoothing: smoothing), .nan)
+        case .movingAverage(let ellipse, let minPoints):
+            if let ellipse {
+                selectInEllipse(px, py, ellipse, maxPoints: 0, excluding: excluded)
+            } else {
+                chosen.removeAll(keepingCapacity: true)
+                for point in 0..<field.count where point != excluded { chosen.append(point) }
+            }
+            if chosen.isEmpty || chosen.count < minPoints { return (.nan, .nan) }
+            var sum = 0.0
+            for point in chosen { sum += field.z[point] }
+            return (sum / Double(chosen.count), .nan)
+        case .nearest(let ellipse):
+            if let ellipse {
+                selectInEllipse(px, py, ellipse, maxPoints: 1, excluding: excluded)
+            } else {
+                selectNearest(px, py, k: 1, radius: .infinity, excluding: excluded)
+            }
+            return (chosen.first.map { field.z[$0] } ?? .nan, .nan)
+        case .kriging(let options):
+            if options.maxPoints == 0 && options.radius == 0 {
+                // One global system: every point (but the excluded one), no search.
+                if chosen.count != field.count - (excluded >= 0 ? 1 : 0) || (excluded >= 0 && chosen.contains(excluded)) {
+                    chosen.removeAll(keepingCapacity: true)
+                    for point in 0..<field.count where point != excluded { chosen.append(point) }
+                }
+            } else {
+                let k = options.maxPoints == 0 ? field.count : options.maxPoints
+                selectNearest(px, py, k: k, radius: options.radius == 0 ? .infinity : options.radius, excluding: excluded)
+            }
+            if chosen.isEmpty { return (.nan, .nan) }
+            return kriging!.estimate(px, py, points: chosen)
+        }
+    }
+
+    /// The k nearest within `radius` (ties by index), then put in point order.
+    private func selectNearest(_ px: Double, _ py: Double, k: Int, radius: Double, excluding excluded: Int) {
+        let want = excluded >= 0 ? k + 1 : k
+        let count = field.index.nearest(px, py, k: min(want, field.count), maxDistance2: radius * radius, into: &neighbours)
+        chosen.removeAll(keepingCapacity: true)
+        for position in 0..<count where Int(neighbours.indices[position]) != excluded && chosen.count < k {
+            chosen.append(Int(neighbours.indices[position]))
+        }
+        chosen.sort()
+    }
+
+    /// The points inside the search ellipse; with maxPoints > 0, only the closest ones (ties by index).
+    private func selectInEllipse(_ px: Double, _ py: Double, _ ellipse: GridAlgorithm.SearchEllipse, maxPoints: Int, excluding excluded: Int) {
+        let radius = ellipse.boundingRadius
+        field.index.within(px, py, radius2: radius * radius, into: &found)
+        let angle = ellipse.angle * Double.pi / 180
+        let cosine = cos(angle), sine = sin(angle)
+        chosen.removeAll(keepingCapacity: true)
+        for candidate in found {
+            let point = Int(candidate)
+            guard point != excluded else { continue }
+            if ellipse.contains(dx: field.x[point] - px, dy: field.y[point] - py, cosine: cosine, sine: sine) { chosen.append(point) }
+        }
+        if maxPoints > 0, chosen.count > maxPoints {
+            func distance2(_ point: Int) -> Double {
+                let dx = field.x[point] - px, dy = field.y[point] - py
+                return dx * dx + dy * dy
+            }
+            chosen.sort { distance2($0) != distance2($1) ? distance2($0) < distance2($1) : $0 < $1 }
+            chosen.removeLast(chosen.count - maxPoints)
+        }
+        chosen.sort()
+    }
+
+    /// gdal_grid's inverse distance to a power: weight 1 / (d² + smoothing²)^(power/2); a point at the cell gives
+    /// its own value.
+    private func inverseDistance(_ px: Double, _ py: Double, power: Double, smoothing: Double) -> Double {
+        guard !chosen.isEmpty else { return .nan }
+        let smoothing2 = smoothing * smoothing, halfPower = power / 2
+        var numerator = 0.0, denominator = 0.0
+        for point in chosen {
+            let dx = field.x[point] - px, dy = field.y[point] - py
+            let r2 = dx * dx + dy * dy + smoothing2
+            if r2 < Self.coincident2 { return field.z[point] }
+            let weight = halfPower == 1 ? 1 / r2 : 1 / pow(r2, halfPower)
+            numerator += weight * field.z[point]
+            denominator += weight
+        }
+        return numerator / denominator
+    }
+}
