@@ -38,6 +38,11 @@ public struct ShardSpec: Sendable, Hashable, Codable, CustomStringConvertible {
         guard let countText = environment["SLURM_ARRAY_TASK_COUNT"], let count = Int(countText) else {
             throw SoilMapError.invalidArgument("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not a number: give --shard I/N")
         }
+        // A re-submitted part of an array (--array=2,5) counts only its own tasks: the count must be given.
+        if let minimum = environment["SLURM_ARRAY_TASK_MIN"].flatMap(Int.init), let maximum = environment["SLURM_ARRAY_TASK_MAX"].flatMap(Int.init),
+           minimum != 0 || maximum != count - 1 {
+            throw SoilMapError.invalidArgument("--shard slurm: the job array is \(minimum)-\(maximum) of \(count) tasks, not 0-\(count - 1): give --shard ${SLURM_ARRAY_TASK_ID}/N")
+        }
         return try ShardSpec(index: index, count: count)
     }
 
