@@ -228,3 +228,44 @@ import GDAL
         }
     }
 }
+
+/// The commands: `soilmap run --shard`, `soilmap merge`, `soilmap slurm --dry-run`, and their one-line refusals.
+@Suite struct ShardCommandTests {
+    @Test func shardsAndMergeFromTheCommandLine() throws {
+        let directory = TemporaryDirectory()
+        let file = try PipelineTests.demoPipeline(in: directory)
+        let run = directory.path("run")
+        for arguments in [["--shard", "2/2"], ["--shard", "1"], ["--shard", "0/2", "--dry-run"]] {
+            let refused = try runSoilmap(["run", file] + arguments)
+            #expect(refused.status == 1 && refused.stderr.split(separator: "\n").count == 1 && refused.stderr.contains("--shard"), "\(refused.stderr)")
+        }
+        let first = try runSoilmap(["run", file, "--shard", "0/2", "-q"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let early = try runSoilmap(["merge", run])
+        #expect(early.status == 1 && early.stderr.contains("shard 1/2: missing") && early.stderr.split(separator: "\n").count == 1, "\(early.stderr)")
+        #expect(try PipelineTests.outputs(run).isEmpty)
+        let second = try runSoilmap(["run", file, "--shard", "1/2", "--log-format", "json"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("\"event\":\"step_finished\""))
+        let merged = try runSoilmap(["merge", run, "-q"])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        #expect(try PipelineTests.outputs(run) == PipelineTests.outputs(try ShardTests.singleDemo.get().path))
+
+        let dry = try runSoilmap(["slurm", file, "--shards", "2", "--partition", "debug", "--time", "00:10:00", "--mem", "2G",
+                                  "--account", "soil", "--cpus-per-task", "2", "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        // Both shards are complete: only the merge would be submitted, without a dependency.
+        #expect(!dry.stdout.contains("#SBATCH --array") && dry.stdout.contains("merge \(run) --threads"))
+        #expect(dry.stdout.contains("# sbatch --parsable \(run)/.shards/slurm/merge.sbatch"))
+        try FileManager.default.removeItem(atPath: run + "/.shards/1-of-2/shard.json")
+        let again = try runSoilmap(["slurm", file, "--shards", "2", "--partition", "debug", "--time", "00:10:00", "--mem", "2G",
+                                    "--account", "soil", "--cpus-per-task", "2", "--dry-run"])
+        for line in ["#SBATCH --array=1", "#SBATCH --partition=debug", "#SBATCH --time=00:10:00", "#SBATCH --mem=2G", "#SBATCH --account=soil",
+                     "#SBATCH --cpus-per-task=2", "--shard \"${SLURM_ARRAY_TASK_ID}/2\"", "--dependency=afterok:ARRAY_JOB_ID"] {
+            #expect(again.stdout.contains(line), "\(line)")
+        }
+        let fresh = try runSoilmap(["slurm", file, "--shards", "3", "--dry-run"])
+        #expect(fresh.stdout.contains("#SBATCH --array=0-2"))
+        #expect(FileManager.default.fileExists(atPath: run + "/.shards/1-of-2"))
+    }
+}
