@@ -225,11 +225,13 @@ public final class PipelineRunner: @unchecked Sendable {
                 let stepStart = Date()
                 let diagnostics = Diagnostics(onWarning: { emit(.warning(step: entry.name, message: $0)) })
                 let progress: @Sendable (Double) -> Void = { emit(.stepProgress(step: entry.name, fraction: $0)) }
-                var context = RunContext(threads: share, ownsGDALCache: alone, overwrite: true, hashesOutputs: true,
+                // A shard's outputs are scratch, deleted when it ends: not hashed.
+                let hashesOutputs = shards?.spec == nil
+                var context = RunContext(threads: share, ownsGDALCache: alone, overwrite: true, hashesOutputs: hashesOutputs,
                                          progress: progress, diagnostics: diagnostics)
                 let stepShard = shards?.step(entry.name)
                 context.shard = stepShard
-                let transaction = OutputTransaction(overwrite: true, inputs: entry.step.inputPaths, hashesOutputs: true)
+                let transaction = OutputTransaction(overwrite: true, inputs: entry.step.inputPaths, hashesOutputs: hashesOutputs)
                 var outcome: Result<[WrittenFile], Error>
                 do {
                     try entry.step.run(in: context, transaction: transaction)
@@ -257,7 +259,7 @@ public final class PipelineRunner: @unchecked Sendable {
                     let outputs = written.map { FileRecord(path: $0.path, size: $0.size, sha256: $0.sha256 ?? "") }
                     for output in outputs {
                         state.produced[output.path] = output
-                        hashes.remember(output)
+                        if !output.sha256.isEmpty { hashes.remember(output) }
                     }
                     state.records[entry.name] = StepRecord(
                         name: entry.name, kind: entry.step.kind, parameters: parameters, inputs: entry.step.inputPaths.map { recorded($0) },

@@ -79,15 +79,19 @@ enum RasterResultWriter {
                       output: RasterOutputOptions, engine: EngineOptions, transaction: OutputTransaction, dataType: DataType = .float32,
                       bandSetup: ((RasterBand, Int) throws -> Void)? = nil,
                       makeKernel: @escaping @Sendable () throws -> TileKernel) throws -> [String] {
-        let engine = try engine.settled(for: plan, outputBands: bandDescriptions.count)
+        var engine = try engine.settled(for: plan, outputBands: bandDescriptions.count)
+        engine.shardFill = Float(noData)
         let warnings = try output.validateCreationOptions()
-        // A shard's maps are scratch that later steps of the shard read row by row: no COG copy of them.
-        let cog = output.format == .cog && engine.shard?.isComputing != true
+        // A shard's maps are scratch that later steps of the shard read row by row: no COG copy, no compression,
+        // and the other shards' blocks (all nodata) left out of the file (SPARSE_OK).
+        let scratch = engine.shard?.isComputing == true
+        let cog = output.format == .cog && !scratch
         try transaction.write(path, pathExtension: "tif", rasterSidecar: true) { temporary in
             try engine.withGDALCache(defaultBytes: plan.cacheBytes(tileSize: engine.tileSize)) {
                 let gtiffPath = cog ? transaction.scratch(besides: temporary, pathExtension: "tif") : temporary
                 let encoding = RasterOutputOptions.defaultEncoding(for: dataType)
-                let gtiffOptions = cog
+                let gtiffOptions = scratch ? ["TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "BIGTIFF=IF_SAFER", "COMPRESS=NONE", "SPARSE_OK=TRUE"]
+                    : cog
                     ? ["TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "BIGTIFF=IF_SAFER", "COMPRESS=NONE"]
                     : output.gtiffOptions(threads: engine.threads, encoding: encoding)
                 let dataset = try Driver("GTiff").createRaster(path: gtiffPath, width: plan.grid.width, height: plan.grid.height,

@@ -26,6 +26,9 @@ public struct EngineOptions: Sendable {
     /// A sharded run or its merge (`soilmap run --shard`, `soilmap merge`): the engine computes only this shard's
     /// rows of tiles and stores them, or takes every tile from the shards' stores (`ShardedTiles`).
     public var shard: StepShard?
+    /// In a shard, the value of the tiles of other shards handed to `consume` (the output's nodata, so that a
+    /// sparse scratch map leaves those blocks out).
+    public var shardFill: Float = 0
 
     /// `tileSize` nil: 512, or the inputs' block size when that reads them better. Values are checked when a run
     /// starts (`validate()`).
@@ -141,7 +144,7 @@ public enum TileEngine {
             let scratch = WorkerScratch(doubles: max(valueInputCount, 1) * planeStride + planeStride)
             let inputs = scratch.doubles, mask = scratch.doubles + max(valueInputCount, 1) * planeStride
             return { index in
-                if let computing, !computing.contains(index) { return [Float](repeating: 0, count: outputBandCount * planeStride) }
+                if let computing, !computing.contains(index) { return [Float](repeating: options.shardFill, count: outputBandCount * planeStride) }
                 let window = tiles.window(index)
                 try reader.read(window: window, into: inputs, planeStride: planeStride, maskScratch: mask)
                 return [Float](unsafeUninitializedCapacity: outputBandCount * planeStride) { buffer, initialized in
