@@ -82,9 +82,20 @@ struct RunCommand: ParsableCommand {
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Only warnings and errors.")
     var quiet = false
 
+    @Option(help: "Compute shard I of N (0...N-1) of the run into RUN/.shards/I-of-N, for `soilmap merge`; 'slurm': from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT.")
+    var shard: String?
+
     func run() throws {
         try runReportingErrors {
             guard threads >= 1 else { throw SoilMapError.invalidArgument("--threads \(threads): must be at least 1") }
+            if let shard {
+                guard !dryRun else { throw SoilMapError.invalidArgument("--shard and --dry-run: choose one") }
+                guard let spec = shard == "slurm" ? try ShardSpec.fromSlurm() : try ShardSpec(parsing: shard) else {
+                    throw SoilMapError.invalidArgument("--shard slurm: SLURM_ARRAY_TASK_ID is not set (not a job array task)")
+                }
+                try runShard(spec)
+                return
+            }
             guard logFormat == nil || ["text", "json"].contains(logFormat!) else {
                 throw SoilMapError.invalidArgument("--log-format \(logFormat!): use text or json")
             }
@@ -101,6 +112,27 @@ struct RunCommand: ParsableCommand {
                 Console.error("soilmap: \(failure)")
                 throw ExitCode(SoilMapCommand.Status.failure)
             }
+        }
+    }
+}
+
+extension RunCommand {
+    /// One shard of the run; its steps' events are shown as a run's are.
+    func runShard(_ spec: ShardSpec) throws {
+        guard logFormat == nil || ["text", "json"].contains(logFormat!) else {
+            throw SoilMapError.invalidArgument("--log-format \(logFormat!): use text or json")
+        }
+        let pipeline = try reportingPipelineProblems { try options.load() }
+        let display = RunDisplay(format: logFormat, quiet: quiet, stepNames: pipeline.orderedSteps.map(\.name))
+        do {
+            let manifest = try ShardedRun.runShard(pipeline, spec: spec, threads: threads) { display.show($0) }
+            if !quiet {
+                Console.error("shard \(spec): \(manifest.parts.count) parts in \(ShardedRun.folder(of: spec, runDirectory: pipeline.runDirectory))"
+                              + (manifest.deferred.isEmpty ? "" : "; left to the merge: \(manifest.deferred.joined(separator: ", "))"))
+            }
+        } catch let failure as StepFailure {
+            Console.error("soilmap: shard \(spec): \(failure)")
+            throw ExitCode(SoilMapCommand.Status.failure)
         }
     }
 }

@@ -57,6 +57,7 @@ public enum ClassifyJob {
         case .breaks(let breaks, let rightClosed):
             scheme = try ClassScheme.fromBreaks(breaks, rightClosed: rightClosed)
         case .data(let method):
+            try engine.shard?.requireWholeInputs("breaks from the data need the whole map")
             let result = try method.compute(path: request.input, band: request.band)
             description = result.description
             scheme = try ClassScheme.fromBreaks(result.breaks, rightClosed: result.rightClosed, id: method.method.rawValue,

@@ -33,6 +33,8 @@ public final class PipelineRunner: @unchecked Sendable {
     public let force: Bool
     private let events: @Sendable (RunEvent) -> Void
     private let lock = NSLock()
+    /// A shard of a sharded run, or a merge (`ShardedRun`): steps run with their `StepShard`.
+    public var shards: ShardSession?
 
     public static let manifestName = "manifest.json"
 
@@ -182,6 +184,13 @@ public final class PipelineRunner: @unchecked Sendable {
                 state.condition.wait()
                 continue
             }
+            // A shard leaves to the merge the steps after one it left there (they need its whole map).
+            if shards?.spec != nil, entry.dependencies.contains(where: state.deferred.contains) {
+                state.deferred.insert(entry.name)
+                state.done.insert(entry.name)
+                emit(.warning(step: entry.name, message: "left to the merge: it reads the output of a step left to the merge"))
+                continue
+            }
             // Threads for this step: an equal share among the steps that can run now, at least one.
             let share = max(1, threads / min(threads, ready.count + state.running.count))
             let stepPlan: Plan
@@ -216,9 +225,13 @@ public final class PipelineRunner: @unchecked Sendable {
                 let stepStart = Date()
                 let diagnostics = Diagnostics(onWarning: { emit(.warning(step: entry.name, message: $0)) })
                 let progress: @Sendable (Double) -> Void = { emit(.stepProgress(step: entry.name, fraction: $0)) }
-                let context = RunContext(threads: share, ownsGDALCache: alone, overwrite: true, hashesOutputs: true,
+                // A shard's outputs are scratch, deleted when it ends: not hashed.
+                let hashesOutputs = shards?.spec == nil
+                var context = RunContext(threads: share, ownsGDALCache: alone, overwrite: true, hashesOutputs: hashesOutputs,
                                          progress: progress, diagnostics: diagnostics)
-                let transaction = OutputTransaction(overwrite: true, inputs: entry.step.inputPaths, hashesOutputs: true)
+                let stepShard = shards?.step(entry.name)
+                context.shard = stepShard
+                let transaction = OutputTransaction(overwrite: true, inputs: entry.step.inputPaths, hashesOutputs: hashesOutputs)
                 var outcome: Result<[WrittenFile], Error>
                 do {
                     try entry.step.run(in: context, transaction: transaction)
@@ -232,12 +245,21 @@ public final class PipelineRunner: @unchecked Sendable {
                 state.condition.lock()
                 state.running.remove(entry.name)
                 state.done.insert(entry.name)
+                if case .failure(let error) = outcome, let deferral = error as? ShardDeferral, stepShard?.isComputing == true {
+                    state.deferred.insert(entry.name)
+                    emit(.warning(step: entry.name, message: deferral.description))
+                    state.condition.broadcast()
+                    state.condition.unlock()
+                    group.leave()
+                    return
+                }
                 switch outcome {
                 case .success(let written):
+                    if let stepShard, stepShard.isComputing { shards?.produced(written.map(\.path), rows: stepShard.producedRows) }
                     let outputs = written.map { FileRecord(path: $0.path, size: $0.size, sha256: $0.sha256 ?? "") }
                     for output in outputs {
                         state.produced[output.path] = output
-                        hashes.remember(output)
+                        if !output.sha256.isEmpty { hashes.remember(output) }
                     }
                     state.records[entry.name] = StepRecord(
                         name: entry.name, kind: entry.step.kind, parameters: parameters, inputs: entry.step.inputPaths.map { recorded($0) },
@@ -337,6 +359,8 @@ final class RunState: @unchecked Sendable {
     var failure: StepFailure?
     var running = Set<String>()
     var done = Set<String>()
+    /// Steps a shard left to the merge.
+    var deferred = Set<String>()
 }
 
 /// The run's log: one line per event, with the time, appended to `run.log` in the run directory.

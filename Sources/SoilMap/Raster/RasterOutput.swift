@@ -79,13 +79,19 @@ enum RasterResultWriter {
                       output: RasterOutputOptions, engine: EngineOptions, transaction: OutputTransaction, dataType: DataType = .float32,
                       bandSetup: ((RasterBand, Int) throws -> Void)? = nil,
                       makeKernel: @escaping @Sendable () throws -> TileKernel) throws -> [String] {
-        let engine = try engine.settled(for: plan, outputBands: bandDescriptions.count)
+        var engine = try engine.settled(for: plan, outputBands: bandDescriptions.count)
+        engine.shardFill = Float(noData)
         let warnings = try output.validateCreationOptions()
+        // A shard's maps are scratch that later steps of the shard read row by row: no COG copy, no compression,
+        // and the other shards' blocks (all nodata) left out of the file (SPARSE_OK).
+        let scratch = engine.shard?.isComputing == true
+        let cog = output.format == .cog && !scratch
         try transaction.write(path, pathExtension: "tif", rasterSidecar: true) { temporary in
             try engine.withGDALCache(defaultBytes: plan.cacheBytes(tileSize: engine.tileSize)) {
-                let gtiffPath = output.format == .cog ? transaction.scratch(besides: temporary, pathExtension: "tif") : temporary
+                let gtiffPath = cog ? transaction.scratch(besides: temporary, pathExtension: "tif") : temporary
                 let encoding = RasterOutputOptions.defaultEncoding(for: dataType)
-                let gtiffOptions = output.format == .cog
+                let gtiffOptions = scratch ? ["TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "BIGTIFF=IF_SAFER", "COMPRESS=NONE", "SPARSE_OK=TRUE"]
+                    : cog
                     ? ["TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "BIGTIFF=IF_SAFER", "COMPRESS=NONE"]
                     : output.gtiffOptions(threads: engine.threads, encoding: encoding)
                 let dataset = try Driver("GTiff").createRaster(path: gtiffPath, width: plan.grid.width, height: plan.grid.height,
@@ -108,7 +114,7 @@ enum RasterResultWriter {
                     try writer.add(window: window, planes: planes, planeStride: stride, endsTileRow: tiles.endsRow(index))
                 }
                 try dataset.close()
-                if output.format == .cog {
+                if cog {
                     let source = try Dataset.open(gtiffPath)
                     let cogOptions = mergedCOGOptions(output.creationOptions, threads: engine.threads, dataType: dataType)
                     try Driver("COG").createCopy(path: temporary, from: source, options: cogOptions).close()

@@ -23,6 +23,12 @@ public struct EngineOptions: Sendable {
     public var gdalCacheBytes: Int?
     /// False when someone else (the pipeline runner) sized GDAL's cache for the whole process.
     public var ownsGDALCache = true
+    /// A sharded run or its merge (`soilmap run --shard`, `soilmap merge`): the engine computes only this shard's
+    /// rows of tiles and stores them, or takes every tile from the shards' stores (`ShardedTiles`).
+    public var shard: StepShard?
+    /// In a shard, the value of the tiles of other shards handed to `consume` (the output's nodata, so that a
+    /// sparse scratch map leaves those blocks out).
+    public var shardFill: Float = 0
 
     /// `tileSize` nil: 512, or the inputs' block size when that reads them better. Values are checked when a run
     /// starts (`validate()`).
@@ -55,6 +61,12 @@ public struct EngineOptions: Sendable {
     func settled(for plan: InputPlan, outputBands: Int) throws -> EngineOptions {
         try validate()
         var options = self
+        if let shard {
+            // Every run of a sharded pipeline cuts a map of this height the same way (`ShardSpec.tileSize`).
+            options.tileSize = ShardSpec.tileSize(height: plan.grid.height, count: shard.session.shardCount)
+            options.tileSizeIsDefault = false
+            return options
+        }
         if tileSizeIsDefault && outputBands == 1 { options.tileSize = plan.preferredTileSize(fallback: tileSize) }
         options.tileSize = Self.clampedTileSize(options.tileSize, width: plan.grid.width, height: plan.grid.height, threads: threads,
                                                 valueInputs: plan.inputs.filter { $0.maskRule == nil }.count, outputBands: outputBands)
@@ -108,6 +120,20 @@ public enum TileEngine {
                            makeKernel: @escaping @Sendable () throws -> TileKernel,
                            consume: (PixelWindow, _ tileIndex: Int, UnsafePointer<Float>, _ planeStride: Int) throws -> Void) throws {
         let tiles = TileGrid(width: plan.grid.width, height: plan.grid.height, tileSize: options.tileSize)
+        if let shard = options.shard {
+            try ShardedTiles.run(shard: shard, plan: plan, tiles: tiles, outputBandCount: outputBandCount, options: options,
+                                 makeKernel: makeKernel, consume: consume)
+            return
+        }
+        try compute(plan: plan, tiles: tiles, outputBandCount: outputBandCount, options: options, computing: nil,
+                    makeKernel: makeKernel, consume: consume)
+    }
+
+    /// The engine proper. `computing`: only these tiles are read and computed; the others reach `consume` as zeros
+    /// (a shard's tiles of other shards).
+    static func compute(plan: InputPlan, tiles: TileGrid, outputBandCount: Int, options: EngineOptions, computing: Range<Int>?,
+                        makeKernel: @escaping @Sendable () throws -> TileKernel,
+                        consume: (PixelWindow, _ tileIndex: Int, UnsafePointer<Float>, _ planeStride: Int) throws -> Void) throws {
         let valueInputCount = plan.inputs.filter { $0.maskRule == nil }.count
         let planeStride = (options.tileSize * options.tileSize + 15) / 16 * 16
         let workers = min(options.threads, tiles.count)
@@ -118,6 +144,7 @@ public enum TileEngine {
             let scratch = WorkerScratch(doubles: max(valueInputCount, 1) * planeStride + planeStride)
             let inputs = scratch.doubles, mask = scratch.doubles + max(valueInputCount, 1) * planeStride
             return { index in
+                if let computing, !computing.contains(index) { return [Float](repeating: options.shardFill, count: outputBandCount * planeStride) }
                 let window = tiles.window(index)
                 try reader.read(window: window, into: inputs, planeStride: planeStride, maskScratch: mask)
                 return [Float](unsafeUninitializedCapacity: outputBandCount * planeStride) { buffer, initialized in

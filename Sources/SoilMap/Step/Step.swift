@@ -63,6 +63,8 @@ public struct RunContext: Sendable {
     /// Fraction done, 0...1, called from the step's thread.
     public var progress: (@Sendable (Double) -> Void)?
     public var diagnostics: Diagnostics
+    /// Set by the pipeline runner in a sharded run or a merge (see `EngineOptions.shard`).
+    public var shard: StepShard?
 
     public init(threads: Int = EngineOptions.defaultThreads, tileSize: Int? = nil, gdalCacheBytes: Int? = nil,
                 ownsGDALCache: Bool = true, overwrite: Bool = false, hashesOutputs: Bool = false,
@@ -81,6 +83,7 @@ public struct RunContext: Sendable {
     public var engine: EngineOptions {
         var options = EngineOptions(threads: threads, tileSize: tileSize, progress: progress, gdalCacheBytes: gdalCacheBytes)
         options.ownsGDALCache = ownsGDALCache
+        options.shard = shard
         return options
     }
 }

@@ -193,6 +193,12 @@ public enum ZonalJob {
         var totals = [ZoneAccumulator](repeating: template, count: zones.count)
         let mode = request.mode, stripRows = request.stripRows
         let zonesByStripCopy = zonesByStrip
+        // A sharded run computes only its strips; a merge takes the shards' strips from their parts.
+        let sharding = try engine.shard.map {
+            try ShardedZonal(shard: $0, grid: grid, stripRows: stripRows, stripCount: stripCount,
+                             rasters: [request.raster] + (request.mask.map { [$0.path] } ?? []))
+        } ?? .unsharded
+        var shardPartials: [Int: [(Int, ZoneAccumulator)]] = [:]
         try OrderedParallelMap.run(count: stripCount, threads: engine.threads, maxInFlight: engine.threads * 2, makeWorker: {
             let reader = try InputReader(plan: plan)
             let capacity = (grid.width * stripRows + 15) / 16 * 16
@@ -200,6 +206,8 @@ public enum ZonalJob {
             let values = scratch.doubles, mask = scratch.doubles + capacity
             return { strip -> [(Int, ZoneAccumulator)] in
                 _ = scratch
+                if let stored = sharding.stored[strip] { return stored }
+                if let computing = sharding.computing, !computing.contains(strip) { return [] }
                 let firstRow = strip * stripRows, rows = min(stripRows, grid.height - firstRow)
                 try reader.read(window: PixelWindow(column: 0, row: firstRow, width: grid.width, height: rows), into: values,
                                 planeStride: capacity, maskScratch: mask)
@@ -232,8 +240,10 @@ public enum ZonalJob {
             }
         }, consume: { strip, partials in
             for (zoneIndex, partial) in partials { totals[zoneIndex].merge(partial) }
+            if sharding.computing?.contains(strip) == true { shardPartials[strip] = partials }
             engine.progress?(Double(strip + 1) / Double(stripCount))
         })
+        try sharding.store(shardPartials, grid: grid)
 
         warnings += summaryWarnings(zones: zones, totals: totals, request: request)
 

@@ -12,7 +12,7 @@ public struct ZoneAccumulator: Sendable {
     public private(set) var sum = 0.0
     /// Weighted mean and Σ weight (x - mean)², updated stably (West 1979).
     public private(set) var mean = 0.0
-    private var squaredDeviations = 0.0
+    private(set) var squaredDeviations = 0.0
     public private(set) var minimum = Double.infinity
     public private(set) var maximum = -Double.infinity
     /// Cells with any weight (unweighted).
@@ -66,6 +66,21 @@ public struct ZoneAccumulator: Sendable {
         self.hectares = hectares
         histogram = nil
         values = nil
+    }
+
+    /// An accumulator restored field by field, exactly as it was (shard files: `ZoneAccumulator+ShardCoding`).
+    init(weight: Double, sum: Double, mean: Double, squaredDeviations: Double, minimum: Double, maximum: Double, cells: Int,
+         hectares: Double, histogram: [Int64: (weight: Double, hectares: Double)]?, values: [(value: Double, weight: Double)]?) {
+        self.weight = weight
+        self.sum = sum
+        self.mean = mean
+        self.squaredDeviations = squaredDeviations
+        self.minimum = minimum
+        self.maximum = maximum
+        self.cells = cells
+        self.hectares = hectares
+        self.histogram = histogram
+        self.values = values
     }
 
     /// Adds `other` (cells that come after this accumulator's in the fixed order).

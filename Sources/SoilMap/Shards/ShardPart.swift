@@ -1,0 +1,27 @@
+import Foundation
+
+/// One partial result a shard wrote: the tiles of one engine run, or the zonal accumulators of one zonal run,
+/// of one step. `call` numbers the engine and zonal runs of a step in the order the step makes them, which is
+/// how the merge finds the part a run of the same step asks for.
+public struct ShardPart: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable { case tiles, zonal }
+
+    public var step: String
+    public var call: Int
+    public var kind: Kind
+    /// Relative to the shard's folder.
+    public var file: String
+    public var size: Int64
+    public var sha256: String
+    /// The grid the run was cut on (map width and height; tile side; bands of the output).
+    public var width: Int
+    public var height: Int
+    public var tileSize: Int
+    public var bands: Int
+    /// Tiles: the range of tile indices stored, in order. Zonal: the strips stored, in order.
+    public var first: Int
+    public var end: Int
+    public var strips: [Int]?
+
+    var key: String { "\(step)#\(call)" }
+}

@@ -1,0 +1,242 @@
+import Digest
+import Foundation
+
+/// What a sharded run or a merge knows across its steps. Computing (`soilmap run --shard I/N`): which shard it
+/// is, where its parts go, the parts written so far, and which rows of each map it produced are real (the
+/// others are zeros). Assembling (`soilmap merge`): every shard's parts, found by step and call.
+public final class ShardSession: @unchecked Sendable {
+    public enum Mode: Sendable {
+        case compute(ShardSpec)
+        case assemble(count: Int)
+    }
+
+    public let mode: Mode
+    /// Computing: the shard's folder. Assembling: the `.shards` folder.
+    public let directory: String
+    private let lock = NSLock()
+    private var written: [ShardPart] = []
+    /// Computing: maps this shard wrote, by path, with the rows that hold computed values.
+    private var validRows: [String: Range<Int>] = [:]
+    /// Assembling: each shard's parts (shard index, its folder, the part), by key.
+    private var available: [String: [(shard: Int, folder: String, part: ShardPart)]] = [:]
+    private var used = Set<String>()
+
+    /// A shard's session: its parts are written under `directory/parts`.
+    public init(computing spec: ShardSpec, directory: String) {
+        mode = .compute(spec)
+        self.directory = directory
+    }
+
+    /// The merge's session over shards `manifests` (in shard order), each in `folders[i]`.
+    public init(assembling manifests: [ShardManifest], folders: [String], directory: String) {
+        mode = .assemble(count: manifests.count)
+        self.directory = directory
+        for (index, manifest) in manifests.enumerated() {
+            for part in manifest.parts { available[part.key, default: []].append((index, folders[index], part)) }
+        }
+    }
+
+    public var spec: ShardSpec? { if case .compute(let spec) = mode { return spec } else { return nil } }
+    var shardCount: Int {
+        switch mode {
+        case .compute(let spec): return spec.count
+        case .assemble(let count): return count
+        }
+    }
+
+    public func step(_ name: String) -> StepShard { StepShard(session: self, step: name) }
+
+    public var parts: [ShardPart] {
+        lock.lock()
+        defer { lock.unlock() }
+        return written
+    }
+
+    func record(_ part: ShardPart) {
+        lock.lock()
+        written.append(part)
+        lock.unlock()
+    }
+
+    /// Computing: the step's outputs hold real values in `rows` (nil: the step made no engine run; its
+    /// outputs are not maps this shard can read piece by piece).
+    func produced(_ paths: [String], rows: Range<Int>?) {
+        lock.lock()
+        for path in paths { validRows[Self.standard(path)] = rows ?? 0..<0 }
+        lock.unlock()
+    }
+
+    /// Computing: the rows of `path` that hold real values; nil for a file no step of this shard wrote (an input
+    /// of the run: all of it is real).
+    func validRows(of path: String) -> Range<Int>? {
+        lock.lock()
+        defer { lock.unlock() }
+        return validRows[Self.standard(path)]
+    }
+
+    /// Assembling: the parts of one run of a step, one per shard, marked used; nil when no shard stored it (the
+    /// run is computed here).
+    func take(_ key: String) -> [(shard: Int, folder: String, part: ShardPart)]? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let parts = available[key] else { return nil }
+        used.insert(key)
+        return parts
+    }
+
+    /// Assembling: parts that no run of the merge asked for (the pipeline changed between the shards and the merge).
+    public var unusedParts: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return available.keys.filter { !used.contains($0) }.sorted()
+    }
+
+    static func standard(_ path: String) -> String { (path as NSString).standardizingPath }
+}
+
+/// One step's view of the session: numbers the step's engine and zonal runs, and keeps the rows its maps hold.
+public final class StepShard: @unchecked Sendable {
+    let session: ShardSession
+    public let step: String
+    private let lock = NSLock()
+    private var calls = 0
+    private var rows: Range<Int>?
+    private var rowsConsistent = true
+
+    init(session: ShardSession, step: String) {
+        self.session = session
+        self.step = step
+    }
+
+    public var isComputing: Bool { session.spec != nil }
+
+    /// For a step that derives something from a whole map before computing tiles (breaks from the data, a
+    /// global statistic): in a shard, the step is left to the merge, which runs it on the assembled maps.
+    public func requireWholeInputs(_ reason: String) throws {
+        if isComputing { throw ShardDeferral(reason: reason) }
+    }
+
+    func nextCall() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        calls += 1
+        return calls - 1
+    }
+
+    /// The rows the step's maps hold (the intersection over its engine runs).
+    func noteRows(_ owned: Range<Int>) {
+        lock.lock()
+        if let previous = rows {
+            let lower = max(previous.lowerBound, owned.lowerBound)
+            rows = lower..<max(lower, min(previous.upperBound, owned.upperBound))
+        } else {
+            rows = owned
+        }
+        lock.unlock()
+    }
+
+    var producedRows: Range<Int>? {
+        lock.lock()
+        defer { lock.unlock() }
+        return rows
+    }
+
+    /// Where a part of this step's run `call` goes in a computing shard.
+    func partPath(call: Int, kind: ShardPart.Kind) -> (relative: String, absolute: String) {
+        let safe = step.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
+        let relative = "parts/\(String(safe))-\(call).\(kind.rawValue)"
+        return (relative, (session.directory as NSString).appendingPathComponent(relative))
+    }
+
+    /// Writes a part with `body` (given a sink that hashes what it writes), then records it.
+    func writePart(call: Int, kind: ShardPart.Kind, describe: (inout ShardPart) -> Void,
+                   _ body: (ShardPartSink) throws -> Void) throws {
+        let (relative, path) = partPath(call: call, kind: kind)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let transaction = OutputTransaction(overwrite: true)
+        let digest = try transaction.write(path) { temporary -> (String, Int64) in
+            let sink = try ShardPartSink(path: temporary)
+            try body(sink)
+            return try sink.finish()
+        }
+        try transaction.commit()
+        var part = ShardPart(step: step, call: call, kind: kind, file: relative, size: digest.1, sha256: digest.0, width: 0, height: 0,
+                             tileSize: 0, bands: 0, first: 0, end: 0, strips: nil)
+        describe(&part)
+        session.record(part)
+    }
+}
+
+/// A part file being written: buffered, hashed as it goes.
+final class ShardPartSink {
+    private let handle: FileHandle
+    private let path: String
+    private let digest = SHA256()
+    private var buffer: [UInt8] = []
+    private var size: Int64 = 0
+
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw SoilMapError.invalidInput(path: path, "cannot create the shard part")
+        }
+        self.handle = handle
+        self.path = path
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        digest.update(buffer)
+        size += Int64(buffer.count)
+        try handle.write(contentsOf: buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func finish() throws -> (String, Int64) {
+        try flush()
+        try handle.synchronize()
+        try handle.close()
+        return (digest.finalizeHex(), size)
+    }
+}
+
+/// Reads a stored part back in order (the merge checked its hash before starting); a part shorter or longer
+/// than its tiles is an error naming the file, never silently wrong tiles.
+final class ShardPartSource {
+    private let handle: FileHandle
+    let path: String
+    private let expected: ShardPart
+    private var read: Int64 = 0
+
+    init(folder: String, part: ShardPart) throws {
+        path = (folder as NSString).appendingPathComponent(part.file)
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw SoilMapError.invalidInput(path: path, "shard part missing")
+        }
+        self.handle = handle
+        expected = part
+    }
+
+    deinit { try? handle.close() }
+
+    func read(count: Int) throws -> Data {
+        let data = try handle.read(upToCount: count) ?? Data()
+        read += Int64(data.count)
+        guard data.count == count else { throw SoilMapError.invalidInput(path: path, "shard part ends early (\(read) of \(expected.size) bytes)") }
+        return data
+    }
+
+    /// Everything was read.
+    func finish() throws {
+        guard read == expected.size else {
+            throw SoilMapError.invalidInput(path: path, "shard part holds \(expected.size) bytes, its tiles \(read): re-run that shard")
+        }
+    }
+}

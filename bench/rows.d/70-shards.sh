@@ -1,0 +1,58 @@
+# shellcheck shell=bash
+# Shard rows (sourced by bench/run.sh). On when BENCH_SHARDS=1 (default: BENCH_FULL).
+# The benchmark pipeline (bench/pipeline-10980.yaml: NDVI -> classes -> class shares of 3,321 communes) run once on
+# one machine, then as N = 1, 2, 4, 8 shards one after another + the merge, on this one node: what each shard and
+# the merge cost (wall, CPU, peak memory), the total CPU against the single run (the overhead of sharding), and
+# whether the merged outputs are byte-identical. One node: this shows overhead and balance, not speed-up.
+# BENCH_SHARDS_SIZE=4096 runs it on a 4096 x 4096 tile made the same way (a reduced size under load).
+# Results: bench/results/shards.md.
+if [[ ${BENCH_SHARDS:-${BENCH_FULL:-0}} == 1 ]]; then
+    SSIZE=${BENCH_SHARDS_SIZE:-10980}
+    SDIR=$BENCH_WORK/shards-$SSIZE
+    mkdir -p "$SDIR"
+    if [[ $SSIZE == 10980 ]]; then
+        ensure_s2_input
+        SINPUT=$S2_DIR
+    else
+        SINPUT=$SDIR/s2
+        [[ -s $SINPUT/B08.tif ]] || "$SYS_PY" "$BENCH_DIR/gen_input.py" "$SINPUT" "$SSIZE" B04=3 B08=4 >&2
+    fi
+    [[ -s $SDIR/communes.gpkg ]] || "$SYS_PY" bench/zonal_setup.py "$SINPUT/B04.tif" "$SDIR/communes.gpkg" >&2
+    # The pipeline reads ${work}/s2 and ${work}/communes.gpkg.
+    mkdir -p "$SDIR/work" && ln -sfn "$SINPUT" "$SDIR/work/s2" && ln -sf "$SDIR/communes.gpkg" "$SDIR/work/communes.gpkg"
+    SFILE=bench/pipeline-10980.yaml
+    STSV=$SDIR/times.tsv
+    : >"$STSV"
+    # One timed command: label, then the command; appends "label wall user sys maxrss_kb status" to $STSV.
+    shard_time() {
+        local label=$1 status=0
+        shift
+        /usr/bin/time -f "%e %U %S %M" -o "$SDIR/time.out" "$@" >/dev/null 2>"$SDIR/stderr.out" || status=$?
+        echo "$label $(cat "$SDIR/time.out" | tail -1) $status" >>"$STSV"
+        ((status == 0)) || bench_log "shards: $label failed: $(tail -c 300 "$SDIR/stderr.out")"
+    }
+    rm -rf "$SDIR/single"
+    bench_log "shards: single run ($SSIZE x $SSIZE)"
+    shard_time single "$SOILMAP" run "$SFILE" --set work="$SDIR/work" --set out="$SDIR/single" --threads "$BENCH_THREADS" -q
+    for count in 1 2 4 8; do
+        rm -rf "$SDIR/run$count"
+        for ((index = 0; index < count; index++)); do
+            bench_log "shards: shard $index/$count"
+            shard_time "shard$count/$index" "$SOILMAP" run "$SFILE" --set work="$SDIR/work" --set out="$SDIR/run$count" \
+                --shard "$index/$count" --threads "$BENCH_THREADS" -q
+        done
+        bench_log "shards: merge of $count"
+        shard_time "merge$count" "$SOILMAP" merge "$SDIR/run$count" --threads "$BENCH_THREADS" -q
+        if (cd "$SDIR/single" && sha256sum ndvi.tif ndvi_classes.tif classes_by_commune.csv) |
+            (cd "$SDIR/run$count" && sha256sum -c --quiet) >/dev/null 2>&1; then
+            echo "identical$count yes" >>"$STSV"
+        else
+            echo "identical$count NO" >>"$STSV"
+        fi
+        du -sb "$SDIR/run$count/.shards" | awk -v n="$count" '{print "parts" n, $1}' >>"$STSV"
+    done
+    mkdir -p "$BENCH_RESULTS"
+    "$SYS_PY" bench/shards_summary.py "$STSV" "$SSIZE" "$BENCH_THREADS" "$(nproc)" "$(uptime | sed 's/.*load average: //')" \
+        >"$BENCH_RESULTS/shards.md"
+    cat "$BENCH_RESULTS/shards.md"
+fi
