@@ -13,7 +13,7 @@ public struct LinearModel: Codable, Sendable, Equatable {
     public var unit: String
     public var logTarget: Bool
     public var statistics: LinearFitStatistics
-    public var crossValidation: CrossValidation?
+    public var crossValidation: LinearCrossValidation?
 
     enum CodingKeys: String, CodingKey {
         case terms, coefficients, standardErrors = "standard_errors", tValues = "t_values", pValues = "p_values", target, unit
@@ -49,7 +49,7 @@ public struct LinearFitStatistics: Codable, Sendable, Equatable {
 }
 
 /// k-fold cross-validation: each sample predicted by the model fitted without its fold.
-public struct CrossValidation: Codable, Sendable, Equatable {
+public struct LinearCrossValidation: Codable, Sendable, Equatable {
     public var folds: Int
     public var seed: Int
     /// sqrt(mean squared error of the held-out predictions), on the fitted scale.
@@ -173,7 +173,7 @@ public enum LinearRegression {
     }
 
     public static func crossValidate(features: [Double], targets y: [Double], predictorCount p: Int, names: [String],
-                                     folds k: Int, seed: Int) throws -> CrossValidation {
+                                     folds k: Int, seed: Int) throws -> LinearCrossValidation {
         let n = y.count
         guard k >= 2, k <= n else {
             throw SoilMapError.invalidArgument("--folds \(k): use 2 to \(n) (the number of samples), or 0 for no cross-validation")
@@ -202,7 +202,7 @@ public enum LinearRegression {
             absolute += abs(y[i] - predicted[i])
             sst += (y[i] - mean) * (y[i] - mean)
         }
-        return CrossValidation(folds: k, seed: seed, rmse: (press / Double(n)).squareRoot(), meanAbsoluteError: absolute / Double(n),
+        return LinearCrossValidation(folds: k, seed: seed, rmse: (press / Double(n)).squareRoot(), meanAbsoluteError: absolute / Double(n),
                                rSquared: 1 - press / sst, foldOfSample: foldOfSample)
     }
 }
