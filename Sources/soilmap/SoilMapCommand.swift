@@ -10,7 +10,8 @@ struct SoilMapCommand: ParsableCommand {
         abstract: "Soil-health maps and per-commune statistics from satellite imagery and soil surveys.",
         version: SoilMapVersion.description,
         subcommands: [InfoCommand.self, IndicesCommand.self, IndexCommand.self, ScenesCommand.self, SchemesCommand.self, ClassifyCommand.self, CombineCommand.self, TrendCommand.self, ZonalCommand.self,
-                      ValidateCommand.self, RunCommand.self, VerifyCommand.self]
+                      ValidateCommand.self, RunCommand.self, VerifyCommand.self,
+                      PublishCommand.self, QueryCommand.self]
     )
 
     /// Exit statuses, documented in the README.
