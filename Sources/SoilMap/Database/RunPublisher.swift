@@ -168,8 +168,9 @@ public enum RunPublisher {
                                                                                               .null, .real(hectares), share.map { .real($0) } ?? .null]))
                     }
                     if let target = table.target, let share = targetShare {
-                        let met = try ZonalTarget(parsing: target).isMet(byShare: share)
-                        targetRows.append(Pending(unit: unit, indicator: indicator, values: [.string(target), .real(share), .integer(met ? 1 : 0)]))
+                        let parsed = try ZonalTarget(parsing: target)
+                        targetRows.append(Pending(unit: unit, indicator: indicator, values: [.real(parsed.maxPercent), .real(share),
+                                                                                            .integer(parsed.isMet(byShare: share) ? 1 : 0)]))
                     }
                 } else {
                     for statistic in table.statistics {
@@ -193,30 +194,15 @@ public enum RunPublisher {
             try database.dataset.executeSQL("UPDATE targets SET is_current = 0 WHERE \(condition)")
         }
 
-        let observationLayer = try database.layer("observations")
-        let observationColumns = ["run_fid", "unit_fid", "indicator_fid", "period", "class_code", "value", "weight", "hectares", "share_pct", "is_current"]
-        let observationOrder = try observationColumns.map { try observationLayer.fieldIndex($0) }
-        for pending in observations {
-            let values: [FieldValue] = [.integer(runFID), .integer(pending.unit), .integer(pending.indicator), .integer(Int64(run.period))] + pending.values + [.integer(1)]
-            try observationLayer.addFeature(values: reorder(values, into: observationOrder))
-        }
+        let prefix: [FieldValue] = [.integer(runFID)]
+        try database.insert(into: "observations", columns: ["run_fid", "unit_fid", "indicator_fid", "period", "class_code", "value", "weight",
+                                                            "hectares", "share_pct", "is_current"],
+                            rows: observations.map { prefix + [.integer($0.unit), .integer($0.indicator), .integer(Int64(run.period))] + $0.values + [.integer(1)] })
         summary.observations = observations.count
-        let targetLayer = try database.layer("targets")
-        let targetColumns = ["run_fid", "unit_fid", "indicator_fid", "period", "target", "share_pct", "met", "is_current"]
-        let targetOrder = try targetColumns.map { try targetLayer.fieldIndex($0) }
-        for pending in targetRows {
-            let values: [FieldValue] = [.integer(runFID), .integer(pending.unit), .integer(pending.indicator), .integer(Int64(run.period))] + pending.values + [.integer(1)]
-            try targetLayer.addFeature(values: reorder(values, into: targetOrder))
-        }
+        try database.insert(into: "targets", columns: ["run_fid", "unit_fid", "indicator_fid", "period", "max_pct", "share_pct", "met", "is_current"],
+                            rows: targetRows.map { prefix + [.integer($0.unit), .integer($0.indicator), .integer(Int64(run.period))] + $0.values + [.integer(1)] })
         summary.targets = targetRows.count
         return summary
-    }
-
-    /// Values given in `columns` order placed at the layer's field positions.
-    private static func reorder(_ values: [FieldValue], into positions: [Int]) -> [FieldValue] {
-        var placed = [FieldValue](repeating: .null, count: (positions.max() ?? -1) + 1)
-        for (value, position) in zip(values, positions) { placed[position] = value }
-        return placed
     }
 
     private static func union(_ members: [[UInt8]]) throws -> [UInt8] {

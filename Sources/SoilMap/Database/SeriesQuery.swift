@@ -121,7 +121,14 @@ public enum SeriesQuery {
             let selected = units.values.filter { $0.rank == finestRank && Set(ancestry(of: $0, byCode: byCode, period: nil).map(\.code)).contains(code) }
             sql += " AND o.unit_fid IN (\(selected.isEmpty ? "-1" : selected.map(\.fid).sorted().map(String.init).joined(separator: ",")))"
         }
-        let observations = try database.dataset.executeSQL(sql).rows
+        // Summed in one order whatever order the server returns them in: the same answer from every back-end.
+        let observations = try database.dataset.executeSQL(sql).rows.sorted { a, b in
+            let unitA = units[Int64(a[0].doubleValue ?? -1)]?.code ?? "", unitB = units[Int64(b[0].doubleValue ?? -1)]?.code ?? ""
+            if unitA != unitB { return unitA < unitB }
+            let periodA = a[1].doubleValue ?? 0, periodB = b[1].doubleValue ?? 0
+            if periodA != periodB { return periodA < periodB }
+            return (a[2].doubleValue ?? -.infinity) < (b[2].doubleValue ?? -.infinity)
+        }
 
         struct Key: Hashable { var code: String; var level: String; var period: Int }
         struct Accumulator {

@@ -237,6 +237,26 @@ public final class SoilHealthDatabase {
         return Int64(rows.first?.first?.doubleValue ?? 0) + 1
     }
 
+    /// Inserts numeric rows with multi-row INSERT statements. Numbers only, formatted here (the shortest text
+    /// that reads back as the same Double): OGR's feature writer for PostgreSQL keeps 15 digits, SQL keeps all.
+    func insert(into table: String, columns: [String], rows: [[FieldValue]]) throws {
+        func literal(_ value: FieldValue) -> String {
+            switch value {
+            case .integer(let number): return String(number)
+            case .real(let number): return number.isFinite ? "\(number)" : "NULL"
+            case .null: return "NULL"
+            case .string: preconditionFailure("text goes through OGR's feature API, never into SQL")
+            }
+        }
+        let head = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+        var start = 0
+        while start < rows.count {
+            let batch = rows[start..<min(rows.count, start + 500)]
+            try dataset.executeSQL(head + batch.map { "(" + $0.map(literal).joined(separator: ",") + ")" }.joined(separator: ","))
+            start += batch.count
+        }
+    }
+
     func layer(_ name: String) throws -> Layer {
         do { return try dataset.layer(named: name) } catch {
             throw SoilMapError.invalidInput(path: location, "has no table '\(name)': is it a soilmap soil-health database?")

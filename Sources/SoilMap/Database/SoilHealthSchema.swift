@@ -56,9 +56,10 @@ public enum SoilHealthSchema {
                 field("class_code", .integer64), field("value", .real), field("weight", .real), field("hectares", .real),
                 field("share_pct", .real), field("is_current", .integer),
             ]),
+            // A unit's check against its indicator's target (indicators.target) in a period: share_pct at most max_pct.
             Table(name: "targets", geometry: nil, fields: [
                 field("run_fid", .integer64), field("unit_fid", .integer64), field("indicator_fid", .integer64), field("period", .integer),
-                field("target", .string), field("share_pct", .real), field("met", .integer), field("is_current", .integer),
+                field("max_pct", .real), field("share_pct", .real), field("met", .integer), field("is_current", .integer),
             ]),
             // Survey samples: one row per sample and measured property.
             Table(name: "samples", geometry: .point, fields: [
