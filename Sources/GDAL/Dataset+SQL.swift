@@ -22,7 +22,11 @@ extension Dataset {
         let result = GDALDatasetExecuteSQL(handle, statement, nil, nil)
         if CPLGetLastErrorType().rawValue >= CE_Failure.rawValue {
             if let result { GDALDatasetReleaseResultSet(handle, result) }
-            throw GDALError.fromLastError(function: "GDALDatasetExecuteSQL", path: path, fallback: "SQL statement failed")
+            let error = GDALError.fromLastError(function: "GDALDatasetExecuteSQL", path: path, fallback: "SQL statement failed")
+            // Drivers quote the whole statement (thousands of rows of an INSERT): keep its start.
+            let shortened = statement.count > 80 ? String(statement.prefix(80)) + "…" : statement
+            throw GDALError(function: error.function, path: path, message: error.message.replacingOccurrences(of: statement, with: shortened),
+                            errorNumber: error.errorNumber)
         }
         guard let result else { return SQLRows(columns: [], rows: []) }
         defer { GDALDatasetReleaseResultSet(handle, result) }

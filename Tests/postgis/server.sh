@@ -4,7 +4,9 @@
 #   server.sh start DIR OWNER_PID   initdb + start, database `soilhealth` with PostGIS; prints the socket
 #                                   directory and port. A watchdog stops the server when OWNER_PID exits,
 #                                   however it exits (a crashed or killed test run leaves no server behind).
-#   server.sh stop DIR              stops it now (fast shutdown), and removes DIR.
+#   server.sh stop DIR              stops it now (fast shutdown).
+#   server.sh halt DIR              stops it as a crash would (immediate shutdown): the server going away.
+#   server.sh restart DIR           starts it again on the same socket and port.
 set -euo pipefail
 command=${1:?start|stop}
 dir=${2:?directory}
@@ -14,6 +16,15 @@ as_postgres() {
   if [ "$(id -u)" = 0 ]; then runuser -u "$user" -- "$@"; else "$@"; fi
 }
 fail() { echo "postgis server: $*" >&2; exit 1; }
+start_server() {
+  # In a subshell that first closes every descriptor it inherited beyond 0-2: the server must not keep one of
+  # whoever started us open (a test runner's pipe would then never reach its end).
+  (
+    for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi; done
+    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-p $(cat "$dir/port") -k $dir/socket -c listen_addresses= -c fsync=off -c max_connections=40" start > "$dir/pg_ctl.log" 2>&1
+  ) || fail "the server did not start: $(tail -5 "$dir/server.log" 2>/dev/null)"
+}
 
 case "$command" in
 start)
@@ -28,10 +39,8 @@ start)
     || fail "initdb failed: $(tail -3 "$dir/initdb.log")"
   # A port number for the socket's name only (no TCP: listen_addresses is empty); pick one no other test uses.
   port=$(( 20000 + ($$ % 20000) ))
-  as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -k $dir/socket -c listen_addresses= -c fsync=off -c max_connections=20" start > "$dir/pg_ctl.log" 2>&1 \
-    || fail "the server did not start: $(tail -5 "$dir/server.log" 2>/dev/null)"
   echo "$port" > "$dir/port"
+  start_server
   # The watchdog: in its own session, so it outlives the test process it watches.
   setsid bash -c "while kill -0 $owner 2>/dev/null; do sleep 0.3; done; \
     if [ -f '$dir/data/postmaster.pid' ]; then $(declare -f as_postgres); user=$user; as_postgres $bin/pg_ctl -D '$dir/data' -m immediate stop >/dev/null 2>&1; fi; rm -rf '$dir'" \
@@ -44,6 +53,12 @@ start)
   ;;
 stop)
   if [ -f "$dir/data/postmaster.pid" ]; then as_postgres "$bin/pg_ctl" -D "$dir/data" -m fast -w stop > /dev/null 2>&1 || true; fi
+  ;;
+halt)
+  as_postgres "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop > /dev/null 2>&1 || fail "the server could not be stopped"
+  ;;
+restart)
+  start_server
   ;;
 *) fail "unknown command $command" ;;
 esac

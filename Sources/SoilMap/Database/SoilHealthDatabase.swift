@@ -80,9 +80,11 @@ public final class SoilHealthDatabase {
         }
     }
 
+    /// An error's words on one line, not too long (a server's message spans lines; SQL is cut short).
     static func reason(_ error: Error) -> String {
-        if let error = error as? GDALError { return error.message }
-        return "\(error)"
+        let text = (error as? GDALError)?.message ?? "\(error)"
+        let line = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+        return line.count > 300 ? String(line.prefix(300)) + "…" : line
     }
 
     // MARK: Addresses
@@ -129,15 +131,18 @@ public final class SoilHealthDatabase {
     /// A new GeoPackage with the current schema, made beside the target and moved into place: a failure (a
     /// full disk) leaves no file behind.
     static func createGeoPackage(_ path: String) throws {
-        let transaction = OutputTransaction(overwrite: false)
-        try transaction.write(path) { temporary in
-            let dataset = try Driver("GPKG").createVector(path: temporary)
-            let database = SoilHealthDatabase(creating: dataset, location: path)
-            try database.migrate()
-            try dataset.close()
-        }
-        do { try transaction.commit() } catch SoilMapError.outputExists {
-            // Another publisher created it first: use theirs.
+        do {
+            let transaction = OutputTransaction(overwrite: false)
+            try transaction.write(path) { temporary in
+                let dataset = try Driver("GPKG").createVector(path: temporary)
+                let database = SoilHealthDatabase(creating: dataset, location: path)
+                try database.migrate()
+                try dataset.close()
+            }
+            try transaction.commit()
+        } catch {
+            // Another publisher created it meanwhile: use theirs.
+            guard FileManager.default.fileExists(atPath: path) else { throw error }
         }
     }
 
@@ -224,7 +229,8 @@ public final class SoilHealthDatabase {
             return result
         } catch {
             dataset.rollbackTransaction()
-            throw error
+            if error is SoilMapError { throw error }
+            throw SoilMapError.invalidInput(path: location, "nothing was written: \(Self.reason(error))")
         }
     }
 
