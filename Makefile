@@ -5,6 +5,8 @@ SWIFT ?= swift
 APT_PACKAGES := libgdal-dev libproj-dev gdal-bin libtiff-dev libdeflate-dev libzstd-dev libssl-dev python3-gdal python3-numpy python3-venv libcairo2-dev fonts-dejavu-core chromium
 # R gstat: the reference for the variogram fit of `soilmap grid` (Tests/reference/survey_reference.py).
 APT_PACKAGES += r-cran-gstat
+# postgresql-15-postgis-3: the database tests start a private PostgreSQL 15 + PostGIS 3 server.
+APT_PACKAGES += postgresql-15-postgis-3
 # Python peers for cross-checks and benchmarks; Debian's GDAL bindings need numpy 1.24 (Debian's own).
 # pystac 1.11 is the last release that ships the STAC 1.0.0 JSON schemas (validation of run catalogs, offline).
 VENV ?= /opt/soilmap-venv
@@ -75,6 +77,9 @@ demo: build
 	$(RELEASE_BIN) run pipelines/demo.yaml --set out=$(DEMO_OUT) --log-format text
 	$(RELEASE_BIN) run pipelines/demo.yaml --set out=$(DEMO_OUT) --log-format text
 	$(RELEASE_BIN) verify $(DEMO_OUT)
+	$(RELEASE_BIN) publish $(DEMO_OUT) --to $(DEMO_OUT)/soilhealth.gpkg
+	$(RELEASE_BIN) publish $(DEMO_OUT) --to $(DEMO_OUT)/soilhealth.gpkg
+	$(RELEASE_BIN) query $(DEMO_OUT)/soilhealth.gpkg --indicator classes_by_tract --level province --period 2025 | cut -d, -f1-8,19-21 | head -6
 	@echo
 	@echo "demo: outputs in $(DEMO_OUT)/ (the second run reused every step; verify recomputed each output byte for byte)"
 	@echo "  olinda_indices.tif            NDVI, NDMI, BSI, NDSI, SI3 (Float32, one band each)"
@@ -85,6 +90,7 @@ demo: build
 	@echo "  olinda_ndvi_classes.qml       its QGIS style (classes, colours, labels), loaded by QGIS with the map"
 	@echo "  manifest.json, run.log        inputs and outputs with SHA-256, parameters, versions, timings; the run's log"
 	@echo "  report.html, catalog.json     the run's report (open in a browser) and its STAC catalog"
+	@echo "  soilhealth.gpkg               the soil-health database the run was published into (published twice: nothing changed)"
 
 # Times soilmap beside the tools users would otherwise run (gdal_calc.py, OTB, numpy, gdal_translate floors,
 # exactextract, rasterstats), medians of BENCH_REPEAT runs, ratios and peak memory; tables in bench/results/.

@@ -12,7 +12,8 @@ struct SoilMapCommand: ParsableCommand {
         subcommands: [InfoCommand.self, IndicesCommand.self, IndexCommand.self, ScenesCommand.self, SchemesCommand.self, ClassifyCommand.self, CombineCommand.self, TrendCommand.self, CompositeCommand.self, StateCommand.self, PerformanceCommand.self, LandCoverChangeCommand.self, SOCChangeCommand.self, ZonalCommand.self, AssessCommand.self,
                       TrainCommand.self, PredictCommand.self,
                       SampleCommand.self, GridCommand.self,
-                      ValidateCommand.self, RunCommand.self, VerifyCommand.self, MergeCommand.self, SlurmCommand.self]
+                      ValidateCommand.self, RunCommand.self, VerifyCommand.self, MergeCommand.self, SlurmCommand.self,
+                      PublishCommand.self, QueryCommand.self]
     )
 
     /// Exit statuses, documented in the README.
