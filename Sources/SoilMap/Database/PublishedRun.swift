@@ -36,14 +36,7 @@ struct PublishedRun {
     }
 
     static func load(runDirectory: String, period given: Int?, levels: [String]) throws -> PublishedRun {
-        let manifestPath = (runDirectory as NSString).appendingPathComponent(PipelineRunner.manifestName)
-        guard let data = FileManager.default.contents(atPath: manifestPath) else {
-            throw SoilMapError.invalidInput(path: manifestPath, "no such file: is \(runDirectory) a soilmap run directory?")
-        }
-        let manifest: RunManifest
-        do { manifest = try JSONDecoder().decode(RunManifest.self, from: data) } catch {
-            throw SoilMapError.invalidInput(path: manifestPath, "is not a soilmap manifest (\(error))")
-        }
+        let (manifest, manifestPath, data) = try RunManifest.load(runDirectory: runDirectory)
         guard manifest.status == "succeeded" else {
             throw SoilMapError.invalidInput(path: manifestPath, "records a run that did not finish (\(manifest.status)); only finished runs are published")
         }

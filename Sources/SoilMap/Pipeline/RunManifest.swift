@@ -158,3 +158,17 @@ extension Provenance {
         Provenance(soilmap: SoilMapVersion.string, commit: SoilMapVersion.commit, gdal: GDALRuntime.gdalVersion, proj: GDALRuntime.projVersion)
     }
 }
+
+extension RunManifest {
+    /// The manifest of a run directory, its path and its bytes; an error naming the file when it is missing or not
+    /// a manifest.
+    static func load(runDirectory: String) throws -> (manifest: RunManifest, path: String, bytes: Data) {
+        let path = (runDirectory as NSString).appendingPathComponent(PipelineRunner.manifestName)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SoilMapError.invalidInput(path: path, "no such file: is \(runDirectory) a soilmap run directory?")
+        }
+        do { return (try JSONDecoder().decode(RunManifest.self, from: data), path, data) } catch {
+            throw SoilMapError.invalidInput(path: path, "is not a soilmap manifest (\(error))")
+        }
+    }
+}

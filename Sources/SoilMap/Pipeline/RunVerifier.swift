@@ -18,14 +18,7 @@ public enum RunVerifier {
     public static func verify(runDirectory given: String, threads: Int, onStep: (String) -> Void = { _ in }) throws -> [OutputCheck] {
         // Paths inside the outputs (a class map names the raster it was classified from) were absolute in the run.
         let runDirectory = PipelineParser.absolute(given)
-        let manifestPath = (runDirectory as NSString).appendingPathComponent(PipelineRunner.manifestName)
-        guard let data = FileManager.default.contents(atPath: manifestPath) else {
-            throw SoilMapError.invalidInput(path: manifestPath, "no such file: is \(runDirectory) a soilmap run directory?")
-        }
-        let manifest: RunManifest
-        do { manifest = try JSONDecoder().decode(RunManifest.self, from: data) } catch {
-            throw SoilMapError.invalidInput(path: manifestPath, "is not a soilmap manifest (\(error))")
-        }
+        let (manifest, manifestPath, _) = try RunManifest.load(runDirectory: runDirectory)
         guard manifest.status == "succeeded" else {
             throw SoilMapError.invalidInput(path: manifestPath, "records a run that did not finish (\(manifest.status)); run it again first")
         }
