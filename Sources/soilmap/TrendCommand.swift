@@ -37,7 +37,7 @@ struct TrendCommand: ParsableCommand {
         sen (sen_slope), mk (mk_s, mk_var, mk_z, mk_p, tau), all (default). Written in the order above; only the work \
         they need is done (trajectory needs the OLS slope and Mann-Kendall, computed but not written unless asked).
         """)
-    var statistics: String = "all"
+    var statistics: String?
 
     @Option(name: [.customShort("o"), .customLong("output")], help: "The trend map (.tif).")
     var output: String
