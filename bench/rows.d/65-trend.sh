@@ -5,7 +5,8 @@
 #   (a) numpy, vectorised block-wise (bench/trend_numpy.py): ~1 h at full size, so timed on a BENCH_TREND_WINDOW²
 #       (1024²) window of the same inputs (VRTs), soilmap on that window beside it;
 #   (b) GRASS r.series method=slope (OLS slope only; grass-core, inputs linked with r.external in a throwaway
-#       location made here), at full size and on the window;
+#       location made here), at full size and on the window, beside soilmap with `--statistics ols_slope` (the
+#       same single statistic);
 #   (c) scipy per pixel (theilslopes + kendalltau in a loop, bench/trend_scipy.py) on a BENCH_TREND_SCIPY_WINDOW²
 #       (512²) window, soilmap beside it;
 # and the read floor (decoding the 20 inputs, bench/floor_read.py). BENCH_TREND_FULLSIZE=0 skips the full-size
@@ -76,6 +77,8 @@ if [[ ${BENCH_TREND:-${BENCH_FULL:-0}} == 1 ]]; then
     cp -f "$O/soilmap_win.tif" "$TDIR/soilmap_win.tif" 2>/dev/null || true
     BENCH_KEEP_OUT=1 time_row "numpy block-wise (a)" "$SYS_PY" bench/trend_numpy.py --years "$TYEARS" "${TCO[@]}" "$O/numpy_win.tif" "${TW[@]}"
     cp -f "$O/numpy_win.tif" "$TDIR/numpy_win.tif" 2>/dev/null || true
+    time_row_soilmap "soilmap trend --statistics ols_slope (window)" trend "${TW[@]}" --years "$TYEARS" --statistics ols_slope \
+        -o "$O/soilmap_win_slope.tif" --threads "$BENCH_THREADS" --overwrite -q "${TCO[@]}"
     if [[ $GRASS_OK == 1 ]]; then
         time_row "GRASS r.series method=slope (b, window)" grass_slope "$GWIN" win_slope
     else
@@ -96,6 +99,8 @@ if [[ ${BENCH_TREND:-${BENCH_FULL:-0}} == 1 ]]; then
         time_row "floor: read+decode $TCOUNT inputs" "$SYS_PY" bench/floor_read.py "${TFULL[@]}"
         time_row_soilmap "soilmap trend" trend "${TFULL[@]}" --years "$TYEARS" -o "$O/soilmap_full.tif" \
             --threads "$BENCH_THREADS" --overwrite -q "${TCO[@]}"
+        time_row_soilmap "soilmap trend --statistics ols_slope" trend "${TFULL[@]}" --years "$TYEARS" --statistics ols_slope \
+            -o "$O/soilmap_full_slope.tif" --threads "$BENCH_THREADS" --overwrite -q "${TCO[@]}"
         if [[ $GRASS_OK == 1 ]]; then
             time_row "GRASS r.series method=slope (b)" grass_slope "$GFULL" full_slope
         else

@@ -13,12 +13,15 @@ public struct TrendParameters: RasterStepParameters {
     /// With trends-earth: |OLS slope| at or below this gives trajectory 0, in the series' units per year
     /// (default 0.001, Trends.Earth's 10 for NDVI x 10000, for a series in NDVI).
     public var smallSlope: Double?
+    /// The bands to compute and write: band names and groups (ols, sen, mk, all), comma-separated (default all;
+    /// `TrendBandSelection`). Written in the canonical band order.
+    public var statistics: String?
     public var output: String
     public var format: String?
     public var creationOptions: [String]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case inputs, years, minYears = "min_years", significance, smallSlope = "small_slope", output, format
+        case inputs, years, minYears = "min_years", significance, smallSlope = "small_slope", statistics, output, format
         case creationOptions = "creation_options"
     }
 
@@ -34,12 +37,13 @@ public struct TrendParameters: RasterStepParameters {
     public static let defaultSmallSlope = 0.001
 
     public init(inputs: [String], years: [Int], minYears: Int? = nil, significance: String? = nil, smallSlope: Double? = nil,
-                output: String, format: String? = nil, creationOptions: [String]? = nil) {
+                statistics: String? = nil, output: String, format: String? = nil, creationOptions: [String]? = nil) {
         self.inputs = inputs
         self.years = years
         self.minYears = minYears
         self.significance = significance
         self.smallSlope = smallSlope
+        self.statistics = statistics
         self.output = output
         self.format = format
         self.creationOptions = creationOptions
@@ -93,6 +97,8 @@ public struct TrendParameters: RasterStepParameters {
             copy.smallSlope = threshold
         }
         copy.significance = try trendSignificance().rawValue
+        // Not given: all bands, and the command line recorded stays what it was before the option existed.
+        copy.statistics = statistics == nil ? nil : try bandSelection().text
         copy.format = try outputOptions(overwrite: false).format.rawValue
         copy.creationOptions = creationOptions ?? []
         return copy
@@ -109,6 +115,12 @@ public struct TrendParameters: RasterStepParameters {
             throw SoilMapError.invalidArgument("--significance \(significance!): use \(TrendSignificance.allCases.map(\.rawValue).joined(separator: " or "))")
         }
         return parsed
+    }
+
+    /// The bands chosen by `statistics` (all when not given).
+    public func bandSelection() throws -> TrendBandSelection {
+        guard let statistics else { return .all }
+        return try TrendBandSelection.parse(statistics)
     }
 
     /// Each input as a band source named after its year's position.
@@ -133,6 +145,7 @@ extension TrendParameters {
         if let minYears { words += ["--min-years", String(minYears)] }
         if let significance { words += ["--significance", significance] }
         if let smallSlope { words += ["--small-slope", numberText(smallSlope)] }
+        if let statistics { words += ["--statistics", statistics] }
         if let format { words += ["--format", format] }
         for option in creationOptions ?? [] { words += ["--co", option] }
         return words
@@ -164,6 +177,7 @@ public struct TrendStep: Step {
         let plan = try InputPlan.make(sources: try resolved.sources(), mask: nil, scale: nil, offset: nil)
         let years = resolved.years, minimumYears = resolved.minYears ?? TrendParameters.defaultMinYears
         let trendsEarthSmallSlope = try resolved.trendSignificance() == .trendsEarth ? resolved.smallSlope : nil
+        let selection = try resolved.bandSelection()
         var metadata = [
             "TREND_YEARS": years.map(String.init).joined(separator: ","),
             "TREND_MIN_YEARS": String(minimumYears),
@@ -176,11 +190,12 @@ public struct TrendStep: Step {
             metadata["TREND_SIGNIFICANCE"] = "Trends.Earth's critical |S| table at n = \(years.count), direction from ols_slope, |ols_slope| <= \(numberText(trendsEarthSmallSlope)) gives 0"
         }
         let warnings = try RasterResultWriter.write(
-            path: parameters.output, plan: plan, bandDescriptions: TrendStatistics.bandDescriptions, noData: TrendParameters.noData,
+            path: parameters.output, plan: plan, bandDescriptions: selection.bands, noData: TrendParameters.noData,
             metadata: metadata, output: output, engine: context.engine, transaction: transaction) {
-            TrendKernel(years: years, minimumYears: minimumYears, noData: TrendParameters.noData, trendsEarthSmallSlope: trendsEarthSmallSlope)
+            TrendKernel(years: years, minimumYears: minimumYears, noData: TrendParameters.noData, selection: selection,
+                        trendsEarthSmallSlope: trendsEarthSmallSlope)
         }
         warnings.forEach(context.diagnostics.warn)
-        return TrendSummary(path: parameters.output, bandDescriptions: TrendStatistics.bandDescriptions, warnings: warnings)
+        return TrendSummary(path: parameters.output, bandDescriptions: selection.bands, warnings: warnings)
     }
 }
