@@ -6,7 +6,7 @@ APT_PACKAGES := libgdal-dev libproj-dev gdal-bin libtiff-dev libdeflate-dev libz
 # Python peers for cross-checks and benchmarks; Debian's GDAL bindings need numpy 1.24 (Debian's own).
 # pystac 1.11 is the last release that ships the STAC 1.0.0 JSON schemas (validation of run catalogs, offline).
 VENV ?= /opt/soilmap-venv
-VENV_PACKAGES := numpy==1.24.2 spyndex rasterstats exactextract jenkspy 'pystac[validation]==1.11.0' scikit-learn==1.3.2
+VENV_PACKAGES := numpy==1.24.2 spyndex rasterstats exactextract jenkspy 'pystac[validation]==1.11.0' scikit-learn==1.3.2 pyproj==3.6.1
 export SOILMAP_VENV := $(VENV)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/soilmap
@@ -33,7 +33,7 @@ setup:
 
 # A venv that sees Debian's GDAL bindings, with the PyPI reference tools; made once, kept outside the checkout.
 venv: setup
-	@if $(VENV)/bin/python -c "import spyndex, rasterstats, exactextract, jenkspy, jsonschema, pystac, sklearn; assert pystac.__version__ == '1.11.0'; assert sklearn.__version__ == '1.3.2'" 2>/dev/null; then \
+	@if $(VENV)/bin/python -c "import spyndex, rasterstats, exactextract, jenkspy, jsonschema, pystac, sklearn, pyproj; assert pystac.__version__ == '1.11.0'; assert sklearn.__version__ == '1.3.2'" 2>/dev/null; then \
 	  echo "venv: $(VENV) ready"; \
 	else \
 	  echo "venv: creating $(VENV) with $(VENV_PACKAGES)"; \
