@@ -20,7 +20,7 @@ from osgeo import gdal, ogr
 from pyproj import Geod
 
 GEOD = Geod(ellps="WGS84")
-DENSIFY = 2000  # points along each parallel edge
+DENSIFY = 200  # points along each parallel edge: the error of following geodesics instead is below 1e-10 here
 
 
 def rectangle_hectares(west, east, south, north):
