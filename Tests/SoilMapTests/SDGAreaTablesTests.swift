@@ -191,4 +191,31 @@ import GDAL
         }
         #expect(checked == 3321)
     }
+
+    /// A zone half off the raster: its part on the raster is its area (hand-counted cells), the part off the
+    /// raster is in no column, and a warning says so.
+    @Test func aZoneBeyondTheRasterCountsItsPartOnTheRasterAndIsReported() throws {
+        let directory = TemporaryDirectory()
+        let raster = directory.path("classes.tif")
+        // 10 x 10 cells of 10 m (0.01 ha); the first row is nodata, the rest classes 1 and 2 by column parity.
+        let values: [UInt8] = (0..<100).map { $0 < 10 ? 0 : UInt8(1 + $0 % 2) }
+        try writeRaster(raster, width: 10, height: 10, values: values, noData: 0, pixelSize: 10, originX: 500_000, originY: 1_800_000, epsg: 32648)
+        // 10 cells wide, from 50 m west of the raster: columns 0-4 on it (their centres inside), 5 cells off it.
+        let zones = directory.path("zone.geojson")
+        try ("{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::32648\"}},"
+            + "\"features\":[{\"type\":\"Feature\",\"properties\":{\"id\":\"edge\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
+            + "[[[499950,1800000],[500050,1800000],[500050,1799900],[499950,1799900],[499950,1800000]]]}}]}").write(toFile: zones, atomically: true, encoding: .utf8)
+        let table = directory.path("edge.csv")
+        let result = try runSoilmap(["zonal", raster, "--zones", zones, "--id-field", "id", "--categorical", "-o", table])
+        try #require(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("1 of 1 zones extend beyond the raster"), "\(result.stderr)")
+        let lines = Self.parseCSV(try String(contentsOfFile: table, encoding: .utf8))
+        let row = Dictionary(uniqueKeysWithValues: zip(lines[0], lines[1]))
+        // 5 columns x 10 rows on the raster; row 0 (5 cells) nodata; 45 valid cells: columns 0, 2, 4 class 1 (27), 1, 3 class 2 (18).
+        #expect(abs(Double(row["zone_area_ha"]!)! - 0.5) <= 1e-12)
+        #expect(abs(Double(row["nodata_ha"]!)! - 0.05) <= 1e-12 && row["nodata_cells"] == "5")
+        #expect(row["class_1_cells"] == "27" && row["class_2_cells"] == "18")
+        #expect(abs(Double(row["nodata_pct"]!)! - 10) <= 1e-9 && abs(Double(row["class_1_pct_of_area"]!)! - 54) <= 1e-9)
+        #expect(abs(Double(row["class_1_pct"]!)! - 60) <= 1e-9)
+    }
 }
