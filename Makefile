@@ -15,6 +15,8 @@ VENV_PACKAGES := numpy==1.24.2 spyndex rasterstats exactextract jenkspy 'pystac[
 VENV_PACKAGES += scikit-learn==1.3.2 statsmodels==0.14.0 pandas==2.0.3
 # PyKrige: the kriging reference of `soilmap grid`; rasterio: the sampling peer of `soilmap sample` (bench).
 VENV_PACKAGES += pykrige==1.7.2 rasterio==1.3.11
+# pyproj: ellipsoidal polygon areas, the reference of the zonal area tables.
+VENV_PACKAGES += pyproj==3.6.1
 export SOILMAP_VENV := $(VENV)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/soilmap
@@ -41,7 +43,7 @@ setup:
 
 # A venv that sees Debian's GDAL bindings, with the PyPI reference tools; made once, kept outside the checkout.
 venv: setup
-	@if $(VENV)/bin/python -c "import numpy, spyndex, rasterstats, exactextract, jenkspy, jsonschema, pystac, sklearn, statsmodels, pykrige, rasterio; assert pystac.__version__ == '1.11.0' and sklearn.__version__ == '1.3.2' and numpy.__version__ == '1.24.2'" 2>/dev/null; then \
+	@if $(VENV)/bin/python -c "import numpy, spyndex, rasterstats, exactextract, jenkspy, jsonschema, pystac, sklearn, statsmodels, pykrige, rasterio, pyproj; assert pystac.__version__ == '1.11.0' and sklearn.__version__ == '1.3.2' and numpy.__version__ == '1.24.2'" 2>/dev/null; then \
 	  echo "venv: $(VENV) ready"; \
 	else \
 	  echo "venv: creating $(VENV) with $(VENV_PACKAGES)"; \

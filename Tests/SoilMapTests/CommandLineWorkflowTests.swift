@@ -22,7 +22,8 @@ import GDAL
         #expect(lines.count == 1 + 470 + 1)
         // A class map: count and area, then cells, hectares and percent per class code; no mean of codes.
         #expect(lines[0] == "level,zone_id,zone_name,group_id,group_name,source_fid,repaired,zones,cells,count,area_ha,"
-            + (1...4).map { "class_\($0)_cells,class_\($0)_ha,class_\($0)_pct," }.joined() + "target_pct,target_met")
+            + (1...4).map { "class_\($0)_cells,class_\($0)_ha,class_\($0)_pct," }.joined()
+            + "nodata_cells,nodata_ha,nodata_pct,zone_area_ha," + (1...4).map { "class_\($0)_pct_of_area," }.joined() + "target_pct,target_met")
         #expect(lines.contains { $0.contains("Alto da Nação") })
         // Every zone's class cells equal rasterstats' categorical counts (centre mode); hectares are cells x the
         // cell area from the map's geotransform, percents cells over the zone's valid cells, and the target is met

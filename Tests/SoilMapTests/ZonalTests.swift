@@ -577,7 +577,8 @@ extension Int { var toDouble: Double { Double(self) } }
         let arguments = [classes, "--zones", Self.tracts, "--id-field", "CD_GEOCODI", "--mode", "coverage", "--group-field", "CD_GEOCODB"]
         let table = try Self.zonal(arguments, directory)
         #expect(table.header == "level,zone_id,zone_name,group_id,group_name,source_fid,repaired,zones,cells,count,area_ha,"
-            + (1...4).map { "class_\($0)_cells,class_\($0)_ha,class_\($0)_pct" }.joined(separator: ","))
+            + (1...4).map { "class_\($0)_cells,class_\($0)_ha,class_\($0)_pct" }.joined(separator: ",")
+            + ",nodata_cells,nodata_ha,nodata_pct,zone_area_ha," + (1...4).map { "class_\($0)_pct_of_area" }.joined(separator: ","))
 
         let reference = try run(python, [ZonalReferenceTests.script, classes, Self.tracts, "CD_GEOCODI", "coverage", directory.path("ref.csv"), "--categorical"])
         try #require(reference.status == 0, "\(reference.stderr)")

@@ -230,6 +230,7 @@ public enum ZonalJob {
                             let w = weights[row * part.width + column]
                             guard w > 0 else { continue }
                             let value = values[line + column]
+                            accumulator.addExtent(weight: w, cellHectares: hectares, isNoData: value.isNaN)
                             guard !value.isNaN else { continue }
                             accumulator.add(value, weight: w, cellHectares: hectares)
                         }
@@ -245,7 +246,7 @@ public enum ZonalJob {
         })
         try sharding.store(shardPartials, grid: grid)
 
-        warnings += summaryWarnings(zones: zones, totals: totals, request: request)
+        warnings += summaryWarnings(zones: zones, totals: totals, request: request, grid: grid, categorical: categorical)
 
         // Rows: zones in layer order, then groups (in order of first appearance), then the total; merged from
         // the zones' accumulators, never from their means.
@@ -300,13 +301,21 @@ public enum ZonalJob {
 
     /// Counts of zones whose rows are empty, so that a table of zeros never passes unnoticed: zones outside the
     /// raster, and zones on the raster without a valid cell (nodata, masked, or smaller than a cell).
-    static func summaryWarnings(zones: [Zone], totals: [ZoneAccumulator], request: ZonalRequest) -> [String] {
+    static func summaryWarnings(zones: [Zone], totals: [ZoneAccumulator], request: ZonalRequest, grid: RasterGrid,
+                                categorical: Bool = false) -> [String] {
         var warnings: [String] = []
         // Zones without geometry, or whose geometry could not be used, were already reported one by one.
         let placed = zones.filter { !$0.rasterWKB.isEmpty }
         let outside = placed.filter { $0.window == nil }.count
         if outside > 0 {
             warnings.append("\(request.zones.path): \(outside) of \(zones.count) zones lie outside the raster; their rows have count 0")
+        }
+        // The part of a zone off the raster's grid is in none of its cells, so no area column can count it.
+        let beyond = placed.filter { zone in
+            zone.window != nil && zone.rings.joined().contains { $0.x < 0 || $0.y < 0 || $0.x > Double(grid.width) || $0.y > Double(grid.height) }
+        }.count
+        if categorical, beyond > 0 {
+            warnings.append("\(request.zones.path): \(beyond) of \(zones.count) zones extend beyond the raster; their zone_area_ha and nodata_ha count only their part on the raster")
         }
         let empty = placed.filter { $0.window != nil && totals[$0.index].cells == 0 }.count
         if empty > 0 {
@@ -319,6 +328,7 @@ public enum ZonalJob {
     static func plainSums(values: UnsafeMutablePointer<Double>, stripFirstRow: Int, rasterWidth: Int, part: PixelWindow,
                           weights: [Double], cellArea: CellArea) -> ZoneAccumulator {
         var cells = 0, weight = 0.0, sum = 0.0, shiftedSum = 0.0, shiftedSquares = 0.0, hectares = 0.0
+        var noDataCells = 0, noDataWeight = 0.0, noDataHectares = 0.0, zoneWeight = 0.0, zoneHectares = 0.0
         var minimum = Double.infinity, maximum = -Double.infinity
         var shift = Double.nan
         weights.withUnsafeBufferPointer { weights in
@@ -326,11 +336,17 @@ public enum ZonalJob {
                 let cellHectares = cellArea.hectares(row: part.row + row)
                 let line = values + (part.row + row - stripFirstRow) * rasterWidth + part.column
                 let weightLine = weights.baseAddress! + row * part.width
-                var rowWeight = 0.0
+                var rowWeight = 0.0, rowNoDataWeight = 0.0, rowZoneWeight = 0.0
                 for column in 0..<part.width {
                     let w = weightLine[column]
                     let value = line[column]
-                    guard w > 0, !value.isNaN else { continue }
+                    guard w > 0 else { continue }
+                    rowZoneWeight += w
+                    guard !value.isNaN else {
+                        noDataCells += 1
+                        rowNoDataWeight += w
+                        continue
+                    }
                     if shift.isNaN { shift = value }
                     let shifted = value - shift
                     cells += 1
@@ -343,10 +359,17 @@ public enum ZonalJob {
                 }
                 weight += rowWeight
                 hectares += rowWeight * cellHectares
+                noDataWeight += rowNoDataWeight
+                noDataHectares += rowNoDataWeight * cellHectares
+                zoneWeight += rowZoneWeight
+                zoneHectares += rowZoneWeight * cellHectares
             }
         }
-        return ZoneAccumulator(cells: cells, weight: weight, sum: sum, shiftedSum: shiftedSum, shiftedSquares: shiftedSquares,
-                               shift: shift.isNaN ? 0 : shift, minimum: minimum, maximum: maximum, hectares: hectares)
+        var accumulator = ZoneAccumulator(cells: cells, weight: weight, sum: sum, shiftedSum: shiftedSum, shiftedSquares: shiftedSquares,
+                                          shift: shift.isNaN ? 0 : shift, minimum: minimum, maximum: maximum, hectares: hectares)
+        accumulator.setExtent(noDataCells: noDataCells, noDataWeight: noDataWeight, noDataHectares: noDataHectares,
+                              zoneWeight: zoneWeight, zoneHectares: zoneHectares)
+        return accumulator
     }
 
     /// Weights of the cells of `part` for a zone.

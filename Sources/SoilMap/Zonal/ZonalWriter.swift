@@ -18,6 +18,9 @@ public enum ZonalWriter {
             for item in result.classes {
                 columns += [("class_\(item.code)_cells", .real), ("class_\(item.code)_ha", .real), ("class_\(item.code)_pct", .real)]
             }
+            // No data and the zone's whole area; shares of the whole area, nodata included (as Trends.Earth's tables).
+            columns += [("nodata_cells", .real), ("nodata_ha", .real), ("nodata_pct", .real), ("zone_area_ha", .real)]
+            for item in result.classes { columns.append(("class_\(item.code)_pct_of_area", .real)) }
         }
         if result.target != nil { columns += [("target_pct", .real), ("target_met", .string)] }
 
@@ -38,6 +41,12 @@ public enum ZonalWriter {
                 for item in result.classes {
                     let entry = histogram[item.code] ?? (0, 0)
                     values += [.real(entry.weight), .real(entry.hectares), number(a.hectares > 0 ? 100 * entry.hectares / a.hectares : .nan)]
+                }
+                let whole = a.zoneHectares
+                values += [.real(a.noDataWeight), .real(a.noDataHectares), number(whole > 0 ? 100 * a.noDataHectares / whole : .nan), .real(whole)]
+                for item in result.classes {
+                    let entry = histogram[item.code] ?? (0, 0)
+                    values.append(number(whole > 0 ? 100 * entry.hectares / whole : .nan))
                 }
             }
             if let target = result.target {

@@ -23,10 +23,41 @@ public struct ZoneAccumulator: Sendable {
     public private(set) var histogram: [Int64: (weight: Double, hectares: Double)]?
     /// Continuous rasters with quantiles asked for: every (value, weight).
     public private(set) var values: [(value: Double, weight: Double)]?
+    /// Cells of the zone (on the raster's grid) without a valid value: nodata, NaN, or masked out. Counted as
+    /// `cells` (unweighted), `weight` (fractional in coverage mode) and hectares (weight x cell area).
+    public private(set) var noDataCells = 0
+    public private(set) var noDataWeight = 0.0
+    public private(set) var noDataHectares = 0.0
+    /// The zone's own extent on the raster's grid, valid or not: Σ weight and Σ weight x cell area over every
+    /// cell the zone has (accumulated on its own, not as valid + no data, so that the two can be checked).
+    public private(set) var zoneWeight = 0.0
+    public private(set) var zoneHectares = 0.0
 
     public init(keepHistogram: Bool, keepValues: Bool) {
         histogram = keepHistogram ? [:] : nil
         values = keepValues ? [] : nil
+    }
+
+    /// Counts one cell of the zone (weight > 0) in the zone's extent, and in no data when it has no valid value.
+    /// Called for every cell of the zone, before `add` for a valid one.
+    @inline(__always)
+    public mutating func addExtent(weight w: Double, cellHectares: Double, isNoData: Bool) {
+        zoneWeight += w
+        zoneHectares += w * cellHectares
+        if isNoData {
+            noDataCells += 1
+            noDataWeight += w
+            noDataHectares += w * cellHectares
+        }
+    }
+
+    /// Sets the no-data and extent sums of an accumulator made from plain sums.
+    mutating func setExtent(noDataCells: Int, noDataWeight: Double, noDataHectares: Double, zoneWeight: Double, zoneHectares: Double) {
+        self.noDataCells = noDataCells
+        self.noDataWeight = noDataWeight
+        self.noDataHectares = noDataHectares
+        self.zoneWeight = zoneWeight
+        self.zoneHectares = zoneHectares
     }
 
     @inline(__always)
@@ -85,10 +116,18 @@ public struct ZoneAccumulator: Sendable {
 
     /// Adds `other` (cells that come after this accumulator's in the fixed order).
     public mutating func merge(_ other: ZoneAccumulator) {
+        // The zone's extent and its no data add up whether or not either side has a valid cell.
+        noDataCells += other.noDataCells
+        noDataWeight += other.noDataWeight
+        noDataHectares += other.noDataHectares
+        zoneWeight += other.zoneWeight
+        zoneHectares += other.zoneHectares
         guard other.weight > 0 || other.cells > 0 else { return }
         guard weight > 0 || cells > 0 else {
+            let extent = (noDataCells, noDataWeight, noDataHectares, zoneWeight, zoneHectares)
             let keptHistogram = histogram != nil, keptValues = values != nil
             self = other
+            (noDataCells, noDataWeight, noDataHectares, zoneWeight, zoneHectares) = extent
             if !keptHistogram { histogram = nil }
             if !keptValues { values = nil }
             return
