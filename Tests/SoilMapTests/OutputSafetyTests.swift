@@ -1,6 +1,6 @@
 import Foundation
 import GDAL
-import SoilMap
+@testable import SoilMap
 import Testing
 
 /// What a hostile user found (issue 14): outputs that destroyed data, or half-written files left behind. Each test
@@ -174,6 +174,22 @@ import Testing
         let loaded = try run("/bin/bash", ["-c", "source \"$0\" && complete -p soilmap", script])
         #expect(loaded.status == 0 && loaded.stdout == "complete -o filenames -F _soilmap soilmap\n", "\(loaded.stderr)")
         #expect(generated.stdout.contains("validate") && generated.stdout.contains("verify") && generated.stdout.contains("--log-format"))
+    }
+
+    /// Foundation's deletingLastPathComponent traps on a one-character name: `-o x` crashed every command, and a
+    /// folder named `d` crashed before the "is a directory" message.
+    @Test func oneCharacterOutputNamesInTheCurrentFolder() throws {
+        #expect(OutputTransaction.folder(of: "x") == "" && OutputTransaction.folder(of: "/x") == "/" && OutputTransaction.folder(of: "a/b/x") == "a/b")
+        let directory = TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.path("d"), withIntermediateDirectories: false)
+        let arguments = Self.ndviArguments.map { "'\($0)'" }.joined(separator: " ")
+        let binary = try soilmapExecutable()
+        let written = try run("/bin/bash", ["-c", "cd \"$0\" && \"$1\" index \(arguments) -o x", directory.url.path, binary])
+        #expect(written.status == 0, "\(written.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory.path("x")))
+        let refused = try run("/bin/bash", ["-c", "cd \"$0\" && \"$1\" index \(arguments) -o d", directory.url.path, binary])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "soilmap: d: is a directory; give a file name for the output (a directory is never replaced)\n")
     }
 
     @Test func aUsageErrorIsOneLineWithStatus2() throws {

@@ -68,7 +68,7 @@ public final class OutputTransaction {
         guard !staged.contains(where: { $0.target == target.path }) else {
             throw SoilMapError.invalidArgument("\(path): the same output is written twice")
         }
-        let folder = (target.path as NSString).deletingLastPathComponent
+        let folder = OutputTransaction.folder(of: target.path)
         TemporaryFiles.sweepStale(in: folder)
         let temporary = TemporaryFiles.make(in: folder, extension: pathExtension ?? (target.path as NSString).pathExtension)
         staged.append(Staged(requested: path, target: target.path, temporary: temporary, existed: target.exists, rasterSidecar: rasterSidecar))
@@ -82,7 +82,7 @@ public final class OutputTransaction {
 
     /// A further scratch file beside a staged output (a GeoTIFF a COG is copied from), removed with the rest.
     public func scratch(besides path: String, pathExtension: String) -> String {
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = OutputTransaction.folder(of: path)
         let scratch = TemporaryFiles.make(in: folder.isEmpty ? "." : folder, extension: pathExtension)
         scratches.append(scratch)
         return scratch
@@ -133,7 +133,7 @@ public final class OutputTransaction {
                     written.append(WrittenFile(path: item.target + ".aux.xml", size: sidecarDigest.size, sha256: sidecarDigest.sha256))
                 }
             }
-            let folders = Set(staged.map { ($0.target as NSString).deletingLastPathComponent })
+            let folders = Set(staged.map { OutputTransaction.folder(of: $0.target) })
             for folder in folders { Self.flushFolder(folder) }
             staged.removeAll()
             removeScratches()
@@ -162,6 +162,13 @@ public final class OutputTransaction {
 
     struct Target { var path: String; var exists: Bool }
 
+    /// The folder part of a path ("" for a bare name). Foundation's deletingLastPathComponent traps on a
+    /// one-character name (`-o x`), so the split is done here.
+    static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
     /// The path to write, after the rules: folder exists, not a directory, not an input, not a dangling link,
     /// an existing file only with `overwrite`. A symbolic link to a file is followed (the link stays a link).
     static func checkedTarget(_ path: String, overwrite: Bool, inputs: [(path: String, identity: FileIdentity)],
@@ -174,14 +181,14 @@ public final class OutputTransaction {
                 throw SoilMapError.invalidInput(path: path, "is a symbolic link that cannot be read")
             }
             let absolute = destination.hasPrefix("/") ? destination
-                : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(destination)
+                : (Self.folder(of: path) as NSString).appendingPathComponent(destination)
             var targetInfo = stat()
             guard stat(path, &targetInfo) == 0 else {
                 throw SoilMapError.invalidInput(path: path, "is a dangling symbolic link (to \(destination)); remove it or give another name")
             }
             resolved = (absolute as NSString).standardizingPath
         }
-        let folder = (resolved as NSString).deletingLastPathComponent
+        let folder = Self.folder(of: resolved)
         var folderInfo = stat()
         guard stat(folder.isEmpty ? "." : folder, &folderInfo) == 0, (folderInfo.st_mode & S_IFMT) == S_IFDIR else {
             throw SoilMapError.invalidInput(path: path, "the folder \(folder.isEmpty ? "." : folder) does not exist")
@@ -265,7 +272,7 @@ public final class OutputTransaction {
     /// user's path.
     static func restate(_ error: Error, target: String, temporary: String) -> Error {
         if case SoilMapError.outputExists = error { return error }
-        let folder = (target as NSString).deletingLastPathComponent
+        let folder = OutputTransaction.folder(of: target)
         var fs = statvfs()
         if statvfs(folder.isEmpty ? "." : folder, &fs) == 0, UInt64(fs.f_bavail) * UInt64(fs.f_frsize) < 1 << 20 {
             return SoilMapError.invalidInput(path: target, "no space left on device")

@@ -32,7 +32,7 @@ public enum TemporaryFiles {
 
     /// Removes a temporary file and everything GDAL derived from its name (`.aux.xml`, `.ovr.tmp`, `.msk`, ...).
     static func remove(_ path: String) {
-        let folder = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
+        let folder = OutputTransaction.folder(of: path), name = (path as NSString).lastPathComponent
         unlink(path)
         if let entries = try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder) {
             for entry in entries where entry.hasPrefix(name + ".") { unlink((folder as NSString).appendingPathComponent(entry)) }
