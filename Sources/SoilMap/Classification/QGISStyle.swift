@@ -94,7 +94,7 @@ public enum QGISStyle {
     public static func stylePath(for raster: String) -> String {
         let url = URL(fileURLWithPath: raster)
         let name = url.deletingPathExtension().lastPathComponent + ".qml"
-        let folder = (raster as NSString).deletingLastPathComponent
+        let folder = OutputTransaction.folder(of: raster)
         return folder.isEmpty ? name : (folder as NSString).appendingPathComponent(name)
     }
 

@@ -11,7 +11,7 @@ public final class RunLock {
 
     public init(directory: String) throws {
         path = (directory as NSString).appendingPathComponent(".soilmap/lock")
-        try RunLock.makeDirectory((path as NSString).deletingLastPathComponent)
+        try RunLock.makeDirectory(OutputTransaction.folder(of: path))
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw SoilMapError.invalidInput(path: directory, "cannot lock the run directory (\(String(cString: strerror(errno))))")
@@ -38,7 +38,7 @@ public final class RunLock {
             guard isDirectory.boolValue else { throw SoilMapError.invalidInput(path: path, "exists and is not a directory") }
             return
         }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = OutputTransaction.folder(of: path)
         if !parent.isEmpty, parent != path { try makeDirectory(parent) }
         guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
             throw SoilMapError.invalidInput(path: path, "cannot be created (\(String(cString: strerror(errno))))")
@@ -50,7 +50,7 @@ public final class RunLock {
     static func problemCreating(_ path: String) -> String? {
         var existing = path
         while !FileManager.default.fileExists(atPath: existing) {
-            let parent = (existing as NSString).deletingLastPathComponent
+            let parent = OutputTransaction.folder(of: existing)
             if parent == existing || parent.isEmpty { return nil }
             existing = parent
         }

@@ -35,7 +35,7 @@ public enum StacCatalog {
         var documents: [String: Data] = [:]
         var itemLinks: [JSONValue] = []
         for (group, id) in zip(groups, ids) {
-            let folder = (group.primary.path as NSString).deletingLastPathComponent
+            let folder = OutputTransaction.folder(of: group.primary.path)
             let itemPath = folder.isEmpty ? "\(id).stac.json" : "\(folder)/\(id).stac.json"
             let item = try self.item(id: id, group: group, folder: folder, manifest: manifest, runDirectory: runDirectory)
             documents[itemPath] = try encode(item)

@@ -57,7 +57,7 @@ public struct SatelliteProduct: Sendable, Equatable, Codable {
         if isDirectory.boolValue { root = path }
         else if lower.hasSuffix(".zip") { root = "/vsizip/" + path }
         else if lower.hasSuffix(".tar") || lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tgz") { root = "/vsitar/" + path }
-        else { root = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent }
+        else { root = OutputTransaction.folder(of: path).isEmpty ? "." : OutputTransaction.folder(of: path) }
         guard var names = VirtualFiles.contents(of: root) else {
             throw SoilMapError.invalidInput(path: path, "cannot be listed (not a folder or a readable archive)")
         }

@@ -152,7 +152,7 @@ public final class StepShard: @unchecked Sendable {
     func writePart(call: Int, kind: ShardPart.Kind, describe: (inout ShardPart) -> Void,
                    _ body: (ShardPartSink) throws -> Void) throws {
         let (relative, path) = partPath(call: call, kind: kind)
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: OutputTransaction.folder(of: path), withIntermediateDirectories: true)
         let transaction = OutputTransaction(overwrite: true)
         let digest = try transaction.write(path) { temporary -> (String, Int64) in
             let sink = try ShardPartSink(path: temporary)

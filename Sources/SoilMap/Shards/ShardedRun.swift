@@ -55,7 +55,7 @@ public enum ShardedRun {
             return entry
         }
         for path in outputs.map(place) {
-            try fileManager.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try fileManager.createDirectory(atPath: OutputTransaction.folder(of: path), withIntermediateDirectories: true)
         }
         let session = ShardSession(computing: spec, directory: folder)
         let runner = PipelineRunner(pipeline: shardPipeline, threads: threads, force: true, events: events)
