@@ -163,6 +163,13 @@ import GDAL
         try ShardedRun.merge(runDirectory: merged, threads: 2)
         #expect(try PipelineTests.outputs(merged) == PipelineTests.outputs(single))
         #expect(try Data(contentsOf: URL(fileURLWithPath: ShardedRun.folder(of: try ShardSpec(index: 0, count: 4), runDirectory: merged) + "/shard.json")) == untouched)
+
+        // A shard written in an older part format (by an older soilmap) is refused by name, not misread.
+        let manifest3 = ShardedRun.folder(of: try ShardSpec(index: 3, count: 4), runDirectory: merged) + "/shard.json"
+        var old = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifest3))) as! [String: Any]
+        old["formatVersion"] = 1
+        try JSONSerialization.data(withJSONObject: old).write(to: URL(fileURLWithPath: manifest3))
+        #expect(ShardedRun.problems(runDirectory: merged, count: 4)[3]?.contains("shard format 1; this soilmap reads format \(ShardManifest.currentFormatVersion)") == true)
     }
 
     @Test func aMergeRefusesAnotherPipelineOrNoShards() throws {
@@ -211,9 +218,13 @@ import GDAL
         var histogram = ZoneAccumulator(keepHistogram: true, keepValues: false)
         var values = ZoneAccumulator(keepHistogram: false, keepValues: true)
         for (index, value) in [3.0, 1, 3, 2, 7, 3].enumerated() {
+            histogram.addExtent(weight: 0.1 * Double(index + 1), cellHectares: 0.0812, isNoData: false)
             histogram.add(value, weight: 0.1 * Double(index + 1), cellHectares: 0.0812)
             values.add(value / 3, weight: 1, cellHectares: 0.0812)
         }
+        // Cells of the zone without data: in the no-data and extent sums only.
+        histogram.addExtent(weight: 0.35, cellHectares: 0.0812, isNoData: true)
+        values.addExtent(weight: 1, cellHectares: 0.0811, isNoData: true)
         for accumulator in [histogram, values, ZoneAccumulator(keepHistogram: false, keepValues: false)] {
             var writer = ShardBinaryWriter()
             accumulator.encode(into: &writer)
@@ -225,6 +236,9 @@ import GDAL
             #expect(back.quantile(0.5).bitPattern == accumulator.quantile(0.5).bitPattern || accumulator.quantile(0.5).isNaN)
             #expect(back.minimum == accumulator.minimum && back.maximum == accumulator.maximum && back.cells == accumulator.cells)
             #expect(back.hectares.bitPattern == accumulator.hectares.bitPattern && back.majority == accumulator.majority)
+            #expect(back.noDataCells == accumulator.noDataCells && back.noDataWeight.bitPattern == accumulator.noDataWeight.bitPattern)
+            #expect(back.noDataHectares.bitPattern == accumulator.noDataHectares.bitPattern)
+            #expect(back.zoneWeight.bitPattern == accumulator.zoneWeight.bitPattern && back.zoneHectares.bitPattern == accumulator.zoneHectares.bitPattern)
         }
     }
 }

@@ -51,6 +51,11 @@ extension ZoneAccumulator {
         writer.double(maximum)
         writer.int(cells)
         writer.double(hectares)
+        writer.int(noDataCells)
+        writer.double(noDataWeight)
+        writer.double(noDataHectares)
+        writer.double(zoneWeight)
+        writer.double(zoneHectares)
         if let histogram {
             writer.int(histogram.count)
             for key in histogram.keys.sorted() {
@@ -76,6 +81,8 @@ extension ZoneAccumulator {
         let weight = try reader.double(), sum = try reader.double(), mean = try reader.double()
         let squaredDeviations = try reader.double(), minimum = try reader.double(), maximum = try reader.double()
         let cells = try reader.int(), hectares = try reader.double()
+        let noDataCells = try reader.int(), noDataWeight = try reader.double(), noDataHectares = try reader.double()
+        let zoneWeight = try reader.double(), zoneHectares = try reader.double()
         var histogram: [Int64: (weight: Double, hectares: Double)]?
         let histogramCount = try reader.int()
         if histogramCount >= 0 {
@@ -92,7 +99,10 @@ extension ZoneAccumulator {
             values!.reserveCapacity(valueCount)
             for _ in 0..<valueCount { values!.append((try reader.double(), try reader.double())) }
         }
-        return ZoneAccumulator(weight: weight, sum: sum, mean: mean, squaredDeviations: squaredDeviations, minimum: minimum,
-                               maximum: maximum, cells: cells, hectares: hectares, histogram: histogram, values: values)
+        var accumulator = ZoneAccumulator(weight: weight, sum: sum, mean: mean, squaredDeviations: squaredDeviations, minimum: minimum,
+                                          maximum: maximum, cells: cells, hectares: hectares, histogram: histogram, values: values)
+        accumulator.setExtent(noDataCells: noDataCells, noDataWeight: noDataWeight, noDataHectares: noDataHectares,
+                              zoneWeight: zoneWeight, zoneHectares: zoneHectares)
+        return accumulator
     }
 }

@@ -4,7 +4,10 @@ import Foundation
 /// the shard finished. The merge refuses shards whose manifests are missing, of another pipeline or inputs, or
 /// whose parts do not match their size and SHA-256.
 public struct ShardManifest: Codable, Sendable {
-    public var formatVersion = 1
+    /// The layout of the part files; the merge refuses shards written in another (2: zonal partials carry no data
+    /// and the zone's extent).
+    public var formatVersion = ShardManifest.currentFormatVersion
+    public static let currentFormatVersion = 2
     public var soilmap: String
     public var shard: ShardSpec
     /// How to load the same pipeline again: its file (absolute), every variable as resolved, the run directory

@@ -104,6 +104,9 @@ public enum ShardedRun {
         guard let data = FileManager.default.contents(atPath: path) else { return "unfinished (no \(ShardManifest.fileName): it failed or is still running)" }
         guard let manifest = try? JSONDecoder().decode(ShardManifest.self, from: data) else { return "\(path): not a shard manifest" }
         guard manifest.shard == spec else { return "\(path): says it is shard \(manifest.shard)" }
+        guard manifest.formatVersion == ShardManifest.currentFormatVersion else {
+            return "\(path): written by soilmap \(manifest.soilmap) in shard format \(manifest.formatVersion); this soilmap reads format \(ShardManifest.currentFormatVersion)"
+        }
         for part in manifest.parts {
             let partPath = (folder as NSString).appendingPathComponent(part.file)
             guard let digest = try? SHA256.file(atPath: partPath) else { return "\(partPath): missing" }
