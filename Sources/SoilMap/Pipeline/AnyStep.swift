@@ -51,6 +51,7 @@ public struct AnyStep: Sendable {
         PerformanceStep.kind: (PerformanceParameters.keys, { try make(PerformanceStep.self, $0) }),
         LandCoverChangeStep.kind: (LandCoverChangeParameters.keys, { try make(LandCoverChangeStep.self, $0) }),
         SOCChangeStep.kind: (SOCChangeParameters.keys, { try make(SOCChangeStep.self, $0) }),
+        SDGSummaryStep.kind: (SDGSummaryParameters.keys, { try make(SDGSummaryStep.self, $0) }),
         AssessStep.kind: (AssessParameters.keys, { try make(AssessStep.self, $0) }),
         TrainStep.kind: (TrainParameters.keys, { try make(TrainStep.self, $0) }),
         PredictStep.kind: (PredictParameters.keys, { try make(PredictStep.self, $0) }),
