@@ -9,7 +9,7 @@ struct SoilMapCommand: ParsableCommand {
         commandName: "soilmap",
         abstract: "Soil-health maps and per-commune statistics from satellite imagery and soil surveys.",
         version: SoilMapVersion.description,
-        subcommands: [InfoCommand.self, IndicesCommand.self, IndexCommand.self, ScenesCommand.self, SchemesCommand.self, ClassifyCommand.self, CombineCommand.self, TrendCommand.self, CompositeCommand.self, StateCommand.self, PerformanceCommand.self, LandCoverChangeCommand.self, SOCChangeCommand.self, SDGSummaryCommand.self, ZonalCommand.self, AssessCommand.self,
+        subcommands: [InfoCommand.self, IndicesCommand.self, IndexCommand.self, ScenesCommand.self, SchemesCommand.self, ClassifyCommand.self, CombineCommand.self, TrendCommand.self, CompositeCommand.self, StateCommand.self, PerformanceCommand.self, LandCoverChangeCommand.self, SOCChangeCommand.self, SDGSummaryCommand.self, RasterizeCommand.self, ZonalCommand.self, AssessCommand.self,
                       TrainCommand.self, PredictCommand.self,
                       SampleCommand.self, GridCommand.self,
                       ValidateCommand.self, RunCommand.self, VerifyCommand.self, MergeCommand.self, SlurmCommand.self,

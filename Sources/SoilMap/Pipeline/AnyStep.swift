@@ -57,6 +57,7 @@ public struct AnyStep: Sendable {
         PredictStep.kind: (PredictParameters.keys, { try make(PredictStep.self, $0) }),
         SampleStep.kind: (SampleParameters.keys, { try make(SampleStep.self, $0) }),
         GridStep.kind: (GridParameters.keys, { try make(GridStep.self, $0) }),
+        RasterizeStep.kind: (RasterizeParameters.keys, { try make(RasterizeStep.self, $0) }),
     ]
 
     static func make<S: Step>(_ type: S.Type, _ json: JSONValue) throws -> AnyStep {
