@@ -29,17 +29,7 @@ struct GridCommand: ParsableCommand {
     @Option(name: [.customShort("a"), .customLong("algorithm")], help: "The algorithm and its parameters (gdal_grid syntax, or kriging:...).")
     var algorithm: String
 
-    @Option(help: "Take the grid (size, cells, CRS) from this raster.")
-    var like: String?
-
-    @Option(name: .customLong("te"), parsing: .upToNextOption, help: "The grid's extent: XMIN YMIN XMAX YMAX (with --tr).")
-    var extent: [Double] = []
-
-    @Option(name: .customLong("tr"), parsing: .upToNextOption, help: "The grid's cell size: XRES YRES (with --te).")
-    var resolution: [Double] = []
-
-    @Option(name: .customLong("t-srs"), help: "The grid's CRS with --te (default: the points').")
-    var targetCRS: String?
+    @OptionGroup var target: TargetGridOptions
 
     @Option(name: .customLong("ot"), help: "Output type: Float32 or Float64.")
     var outputType: String = "Float32"
@@ -61,9 +51,9 @@ struct GridCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let parameters = GridParameters(points: points, layer: source.layer, xField: source.xField, yField: source.yField,
-                                            pointsCRS: source.pointsCRS, field: field, algorithm: algorithm, like: like,
-                                            extent: extent.isEmpty ? nil : extent, resolution: resolution.isEmpty ? nil : resolution,
-                                            targetCRS: targetCRS, outputType: outputType, crossValidation: cv, seed: seed,
+                                            pointsCRS: source.pointsCRS, field: field, algorithm: algorithm, like: target.like,
+                                            extent: target.givenExtent, resolution: target.givenResolution,
+                                            targetCRS: target.targetCRS, outputType: outputType, crossValidation: cv, seed: seed,
                                             cvOutput: cvOutput, output: output, format: writing.format,
                                             creationOptions: writing.creationOptions)
             let (summary, _) = try GridStep(parameters).run(in: writing.context)

@@ -32,17 +32,7 @@ struct RasterizeCommand: ParsableCommand {
     @Flag(name: .customLong("all-touched"), help: "Burn every cell a polygon touches, not only those whose centre it contains.")
     var allTouched = false
 
-    @Option(help: "Take the grid (size, cells, CRS) from this raster.")
-    var like: String?
-
-    @Option(name: .customLong("te"), parsing: .upToNextOption, help: "The grid's extent: XMIN YMIN XMAX YMAX (with --tr).")
-    var extent: [Double] = []
-
-    @Option(name: .customLong("tr"), parsing: .upToNextOption, help: "The grid's cell size: XRES YRES (with --te).")
-    var resolution: [Double] = []
-
-    @Option(name: .customLong("t-srs"), help: "The grid's CRS with --te (default: the polygons').")
-    var targetCRS: String?
+    @OptionGroup var target: TargetGridOptions
 
     @Option(name: [.customShort("o"), .customLong("output")], help: "The map (.tif).")
     var output: String
@@ -52,8 +42,8 @@ struct RasterizeCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let parameters = RasterizeParameters(polygons: polygons, layer: layer, field: field, categorical: categorical ? true : nil,
-                                                 allTouched: allTouched ? true : nil, like: like, extent: extent.isEmpty ? nil : extent,
-                                                 resolution: resolution.isEmpty ? nil : resolution, targetCRS: targetCRS, output: output,
+                                                 allTouched: allTouched ? true : nil, like: target.like, extent: target.givenExtent,
+                                                 resolution: target.givenResolution, targetCRS: target.targetCRS, output: output,
                                                  format: writing.format, creationOptions: writing.creationOptions)
             let (summary, _) = try RasterizeStep(parameters).run(in: writing.context)
             guard !writing.quiet else { return }
