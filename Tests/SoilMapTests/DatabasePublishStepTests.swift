@@ -161,3 +161,145 @@ import TestSupport
         return String(result.stdout.prefix(64))
     }
 }
+
+/// Survey samples into the `samples` table, on the real Meuse and Jura surveys.
+@Suite(.serialized) struct DatabaseSamplesTests {
+    /// (sample id, property) -> (value, longitude, latitude, current) read without soilmap or GDAL: psql
+    /// (ST_X/ST_Y) or Python's sqlite3 with the GeoPackage geometry blob decoded by hand (header, envelope, WKB point).
+    func stored(_ database: TestDatabase, source: String? = nil) throws -> [String: (value: Double, x: Double, y: Double, current: String)] {
+        var rows: [[String]]
+        switch database.backend {
+        case .postGIS:
+            rows = try database.rows("SELECT sample_id, property, value::text, ST_X(geom)::text, ST_Y(geom)::text, is_current, source FROM samples")
+        case .geoPackage:
+            let script = """
+                import csv, sqlite3, struct, sys
+                out = csv.writer(sys.stdout, lineterminator="\\n")
+                for sample, prop, value, blob, current, source in sqlite3.connect(sys.argv[1]).execute(
+                        "SELECT sample_id, property, value, geom, is_current, source FROM samples"):
+                    flags = blob[3]
+                    envelope = [0, 32, 48, 48, 64][(flags >> 1) & 7]
+                    wkb = blob[8 + envelope:]
+                    order = "<" if wkb[0] == 1 else ">"
+                    x, y = struct.unpack(order + "dd", wkb[5:21])
+                    out.writerow([sample, prop, repr(value), repr(x), repr(y), current, source])
+                """
+            let python = (ProcessInfo.processInfo.environment["SOILMAP_VENV"] ?? "/opt/soilmap-venv") + "/bin/python"
+            let result = try TestSupport.run(python, ["-c", script, database.address])
+            guard result.status == 0 else { throw SoilMapError.invalidArgument("sqlite3: \(result.stderr)") }
+            rows = parseCSV(result.stdout)
+        }
+        var map: [String: (Double, Double, Double, String)] = [:]
+        for row in rows where source == nil || row[6] == source {
+            let key = "\(row[0])/\(row[1])/\(row[5])"
+            #expect(map[key] == nil, "\(key) stored twice")
+            map[key] = (Double(row[2])!, Double(row[3])!, Double(row[4])!, row[5])
+        }
+        return map
+    }
+
+    /// Points transformed to WGS 84 longitude/latitude by GDAL's Python bindings (osr), independently of soilmap.
+    func wgs84(_ points: [(Double, Double)], from epsg: Int) throws -> [(Double, Double)] {
+        let script = """
+            import sys
+            from osgeo import osr
+            source, target = osr.SpatialReference(), osr.SpatialReference()
+            source.ImportFromEPSG(int(sys.argv[1])); target.ImportFromEPSG(4326)
+            for s in (source, target): s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+            transform = osr.CoordinateTransformation(source, target)
+            for line in sys.stdin.read().split():
+                x, y = map(float, line.split(","))
+                lon, lat, _ = transform.TransformPoint(x, y)
+                print(repr(lon), repr(lat))
+            """
+        let input = TemporaryDirectory()
+        let file = input.path("points.txt")
+        try points.map { "\($0.0),\($0.1)" }.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let python = (ProcessInfo.processInfo.environment["SOILMAP_VENV"] ?? "/opt/soilmap-venv") + "/bin/python"
+        let result = try TestSupport.run("/bin/sh", ["-c", "\(python) -c '\(script)' \(epsg) < \(file)"])
+        guard result.status == 0 else { throw SoilMapError.invalidArgument("osr: \(result.stderr)") }
+        return result.stdout.split(separator: "\n").map { line in
+            let parts = line.split(separator: " ")
+            return (Double(parts[0])!, Double(parts[1])!)
+        }
+    }
+
+    static let meuseSource = "Meuse flood plain survey near Stein (Rikken & Van Rijn), \"topsoil\" — mẫu đất"
+
+    @Test(arguments: DatabaseBackend.allCases)
+    func meuseAndJuraSamplesReadBackExactly(_ backend: DatabaseBackend) throws {
+        let database = try TestDatabase(backend)
+        let meusePath = Repository.path("samples/meuse/meuse.txt")
+        let publishMeuse = ["publish", "--samples", meusePath, "--points-crs", "EPSG:28992", "--fields", "om:%,zinc:mg/kg,cadmium:mg/kg",
+                            "--depth", "0-20", "--date", "1990", "--source", Self.meuseSource, "--to", database.address]
+        let first = try runSoilmap(publishMeuse)
+        try #require(first.status == 0, "\(first.stderr)")
+
+        // The survey as the file has it (read here with the test's own CSV reader): NA is "not measured".
+        let meuse = try zonalCSV(meusePath)
+        #expect(meuse.count == 155)
+        let transformed = try wgs84(meuse.map { (Double($0["x"]!)!, Double($0["y"]!)!) }, from: 28992)
+        let rows = try stored(database)
+        var expected = 0
+        for (index, row) in meuse.enumerated() {
+            for property in ["om", "zinc", "cadmium"] where row[property] != "NA" {
+                expected += 1
+                let key = "\(index + 1)/\(property)/1"
+                guard let value = rows[key] else { Issue.record("\(key) missing"); continue }
+                #expect(value.value == Double(row[property]!)!, "\(key)")
+                #expect(abs(value.x - transformed[index].0) < 1e-9 && abs(value.y - transformed[index].1) < 1e-9, "\(key)")
+            }
+        }
+        #expect(expected == 463 && rows.count == expected)
+        #expect(try database.rows("""
+            SELECT DISTINCT \(database.exact("depth_top_cm")), \(database.exact("depth_bottom_cm")), sampled_on, source FROM samples
+            """) == [backend == .geoPackage ? ["0.0", "20.0", "1990", Self.meuseSource] : ["0", "20", "1990", Self.meuseSource]])
+        #expect(try database.rows("SELECT property, unit_of_measure, COUNT(*) FROM samples GROUP BY property, unit_of_measure ORDER BY property")
+                == [["cadmium", "mg/kg", "155"], ["om", "%", "153"], ["zinc", "mg/kg", "155"]])
+
+        // Again: nothing changed.
+        let before = try database.rows("SELECT COUNT(*), COUNT(DISTINCT run_fid) FROM samples")
+        let again = try runSoilmap(publishMeuse)
+        #expect(again.status == 0 && again.stderr.contains("already published; nothing changed"), "\(again.stderr)")
+        #expect(try database.rows("SELECT COUNT(*), COUNT(DISTINCT run_fid) FROM samples") == before)
+        #expect(try database.count("SELECT COUNT(*) FROM runs") == 1)
+
+        // Jura: longitude/latitude with 17 significant digits, stored as they are.
+        let juraPath = Repository.path("samples/jura/jura_prediction.csv")
+        let publishJura = ["publish", "--samples", juraPath, "--x-field", "long", "--y-field", "lat", "--points-crs", "EPSG:4326",
+                           "--fields", "Cd:mg/kg,Zn:mg/kg", "--source", "Swiss Jura", "--to", database.address]
+        let jura = try runSoilmap(publishJura)
+        try #require(jura.status == 0, "\(jura.stderr)")
+        let juraRows = try zonalCSV(juraPath)
+        let juraStored = try stored(database, source: "Swiss Jura")
+        #expect(juraStored.count == 2 * juraRows.count && juraRows.count == 259)
+        for (index, row) in juraRows.enumerated() {
+            for property in ["Cd", "Zn"] {
+                let value = juraStored["\(index + 1)/\(property)/1"]
+                #expect(value?.value == Double(row[property]!)! && value?.x == Double(row["long"]!)! && value?.y == Double(row["lat"]!)!,
+                        "\(index + 1) \(property)")
+            }
+        }
+
+        // A corrected file of the same source: the earlier measurements of its samples stay, not current.
+        let corrected = TemporaryDirectory()
+        var text = try String(contentsOfFile: juraPath, encoding: .utf8)
+        text = text.replacingOccurrences(of: ",1.74,9.32,", with: ",1.75,9.32,")  // sample 1's Cd
+        let correctedPath = corrected.path("jura_prediction.csv")
+        try text.write(toFile: correctedPath, atomically: true, encoding: .utf8)
+        let republished = try runSoilmap(Array(publishJura.dropFirst(3)).reduce(into: ["publish", "--samples", correctedPath]) { $0.append($1) })
+        #expect(republished.status == 0 && republished.stderr.contains("518 earlier measurements superseded"), "\(republished.stderr)")
+        let history = try stored(database, source: "Swiss Jura")
+        #expect(history.count == 4 * 259)
+        #expect(history["1/Cd/1"]?.value == 1.75 && history["1/Cd/0"]?.value == 1.74)
+        #expect(try database.count("SELECT COUNT(*) FROM samples WHERE is_current = 1") == 463 + 518)
+
+        // A field that is not a measurement: one line naming the file, the field and the point; nothing written.
+        let count = try database.count("SELECT COUNT(*) FROM samples")
+        let bad = try runSoilmap(["publish", "--samples", juraPath, "--x-field", "long", "--y-field", "lat", "--points-crs", "EPSG:4326",
+                                  "--fields", "Cd:mg/kg,Landuse:class", "--source", "Swiss Jura 2", "--to", database.address])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.trimmingCharacters(in: .whitespacesAndNewlines) == "soilmap: \(juraPath): field 'Landuse', point 1: 'Meadow' is not a number")
+        #expect(try database.count("SELECT COUNT(*) FROM samples") == count)
+    }
+}
