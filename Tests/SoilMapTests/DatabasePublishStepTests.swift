@@ -303,3 +303,96 @@ import TestSupport
         #expect(try database.count("SELECT COUNT(*) FROM samples") == count)
     }
 }
+
+/// PostgreSQL credentials from a .pgpass file and a service name, with the server asking for a password
+/// (scram-sha-256) for the role soilmap logs in as. The password must never reach an output, a log, an error or
+/// the database.
+@Suite(.serialized) struct DatabaseCredentialsTests {
+    static let role = "soil_writer"
+    /// A colon and a backslash: escaped in .pgpass as libpq reads it.
+    static let password = "s0il-H3alth:2025\\Đất"
+
+    func soilmap(_ arguments: [String], home: String, service: String? = nil) throws -> ProcessResult {
+        var environment = ["-u", "PGPASSWORD", "-u", "PGPASSFILE", "-u", "PGSERVICEFILE", "-u", "PGSERVICE", "-u", "PGUSER", "HOME=\(home)"]
+        if let service { environment.append("PGSERVICEFILE=\(service)") }
+        return try TestSupport.run("/usr/bin/env", environment + [try soilmapExecutable()] + arguments)
+    }
+
+    @Test func pgpassAndServiceWithPasswordAuthentication() throws {
+        let fixture = try DatabaseFixture.shared.get()
+        let escaped = Self.password.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ":", with: "\\:")
+        // The role, its database, and password authentication for it (first line of pg_hba.conf wins).
+        _ = try fixture.psql("postgres", "CREATE ROLE \(Self.role) LOGIN PASSWORD '\(Self.password)'")
+        _ = try fixture.psql("postgres", "CREATE DATABASE credentials OWNER \(Self.role)")
+        _ = try fixture.psql("credentials", "CREATE EXTENSION postgis")
+        let hba = try fixture.psql("postgres", "SHOW hba_file")[0][0]
+        let rules = try String(contentsOfFile: hba, encoding: .utf8)
+        try ("local all \(Self.role) scram-sha-256\n" + rules).write(toFile: hba, atomically: false, encoding: .utf8)
+        _ = try fixture.psql("postgres", "SELECT pg_reload_conf()")
+        // The server really asks: psql without a password is refused.
+        let refused = try TestSupport.run("/usr/bin/env", ["-u", "PGPASSWORD", "HOME=/nonexistent", "/usr/bin/psql", "-w", "-h", fixture.socket,
+                                                           "-p", fixture.port, "-U", Self.role, "-d", "credentials", "-c", "SELECT 1"])
+        #expect(refused.status != 0 && refused.stderr.contains("password"), "\(refused.stderr)")
+
+        let home = TemporaryDirectory(), emptyHome = TemporaryDirectory()
+        let address = "postgresql://\(Self.role)@/credentials?host=\(fixture.socket)&port=\(fixture.port)"
+        var everything = ""  // every output soilmap printed, searched for the password at the end
+
+        // No password anywhere: a one-line error, nothing written.
+        let without = try soilmap(["publish", fixture.run2025, "--to", address], home: emptyHome.url.path)
+        everything += without.stdout + without.stderr
+        #expect(without.status == 1)
+        #expect(without.stderr.hasPrefix("soilmap: \(address): cannot connect") && without.stderr.contains("password"), "\(without.stderr)")
+        #expect(without.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1, "\(without.stderr)")
+
+        // A wrong password in ~/.pgpass: refused, and the wrong one is not echoed either.
+        let pgpass = home.path(".pgpass")
+        try "*:*:*:\(Self.role):not-\(escaped)\n".write(toFile: pgpass, atomically: true, encoding: .utf8)
+        chmod(pgpass, 0o600)
+        let wrong = try soilmap(["publish", fixture.run2025, "--to", address], home: home.url.path)
+        everything += wrong.stdout + wrong.stderr
+        #expect(wrong.status == 1 && wrong.stderr.contains("password authentication failed"), "\(wrong.stderr)")
+        #expect(!wrong.stderr.contains("not-s0il"))
+        #expect(try fixture.psql("credentials", "SELECT COUNT(*) FROM pg_tables WHERE tablename = 'runs'") == [["0"]])
+
+        // The right one in ~/.pgpass (mode 0600, as libpq requires).
+        try "# soilmap test\n*:*:*:\(Self.role):\(escaped)\n".write(toFile: pgpass, atomically: true, encoding: .utf8)
+        chmod(pgpass, 0o600)
+        let published = try soilmap(["publish", fixture.run2025, "--to", address], home: home.url.path)
+        everything += published.stdout + published.stderr
+        #expect(published.status == 0, "\(published.stderr)")
+        #expect(try fixture.psql("credentials", "SELECT COUNT(*), MIN(tableowner) FROM pg_tables WHERE tablename = 'observations'") == [["1", Self.role]])
+
+        // A service name (PGSERVICEFILE) naming the socket, database and user; the password still from ~/.pgpass.
+        let service = home.path("pg_service.conf")
+        try "[soilhealth]\nhost=\(fixture.socket)\nport=\(fixture.port)\ndbname=credentials\nuser=\(Self.role)\n"
+            .write(toFile: service, atomically: true, encoding: .utf8)
+        let queried = try soilmap(["query", "PG:service=soilhealth", "--indicator", "classes_by_tract", "--level", "nation"], home: home.url.path, service: service)
+        everything += queried.stdout + queried.stderr
+        #expect(queried.status == 0 && queried.stdout.contains("\nnation,nation,nation,,2025,"), "\(queried.stderr)")
+        let again = try soilmap(["publish", fixture.run2025, "--to", "PG:service=soilhealth"], home: home.url.path, service: service)
+        everything += again.stdout + again.stderr
+        #expect(again.status == 0 && again.stderr.contains("already published"), "\(again.stderr)")
+
+        // A pipeline that publishes itself through the service: its manifest, log and every file it wrote stay free
+        // of the password, and so does the database (pg_dump of every table).
+        let som = try DatabasePublishStepTests.SOMRun()
+        let out = som.folder.path("run")
+        let run = try soilmap(["run", som.pipeline, "--set", "out=\(out)", "--set", "som_map=\(som.folder.path("som_2025.tif"))",
+                               "--set", "communes=\(som.folder.path("communes.gpkg"))", "--set", "db=PG:service=soilhealth", "--log-format", "json"],
+                              home: home.url.path, service: service)
+        everything += run.stdout + run.stderr
+        #expect(run.status == 0 && run.stdout.contains("\"event\":\"published\""), "\(run.stderr)")
+        #expect(try fixture.psql("credentials", "SELECT COUNT(*) FROM runs") == [["2"]])
+        let files = try FileManager.default.subpathsOfDirectory(atPath: out)
+        #expect(files.contains("manifest.json") && files.contains("run.log"))
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: out + "/" + file) else { continue }
+            #expect(!String(decoding: data, as: UTF8.self).contains("s0il-H3alth"), "\(file) holds the password")
+        }
+        let dump = try TestSupport.run("/usr/bin/pg_dump", ["-h", fixture.socket, "-p", fixture.port, "-U", "postgres", "-d", "credentials"])
+        #expect(dump.status == 0 && dump.stdout.contains("COPY public.runs"), "\(dump.stderr)")
+        #expect(!dump.stdout.contains("s0il-H3alth"))
+        #expect(!everything.contains("s0il-H3alth"))
+    }
+}

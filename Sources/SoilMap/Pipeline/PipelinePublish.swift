@@ -12,6 +12,7 @@ import Yams
 ///   targets: {som_by_commune.mean: ">=3"}
 /// ```
 /// A failed publish makes the run's exit status non-zero; its outputs and manifest stay as they are (valid).
+/// A `to` that is empty once variables are substituted publishes nothing.
 public struct PipelinePublish: Sendable, Equatable {
     /// A .gpkg path (absolute; relative paths are relative to the current directory, as inputs are) or an address.
     public var to: String
@@ -42,10 +43,12 @@ extension PipelineParser {
             guard let scalar = value.string else { problem("publish: \(key): expected a single value", at: value.mark); return nil }
             return substitute(scalar, variables: variables, mark: value.mark, report: true)
         }
-        guard let destination = text("to"), !destination.isEmpty else {
+        guard let destination = text("to") else {
             problem("publish: 'to' is required (DB.gpkg, postgresql://host/dbname or PG:service=NAME)", at: node.mark)
             return nil
         }
+        // `to: ${database}` with the variable empty: this run is not published (one file serves both kinds of run).
+        if destination.isEmpty { return nil }
         var to = destination
         do {
             if try SoilHealthDatabase.backend(of: destination) == .geoPackage { to = Self.absolute(destination) }
