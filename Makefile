@@ -76,11 +76,9 @@ demo: build
 	@rm -rf $(DEMO_OUT)
 	$(RELEASE_BIN) info samples/olinda/L7_ETMs.tif
 	$(RELEASE_BIN) validate pipelines/demo.yaml
-	$(RELEASE_BIN) run pipelines/demo.yaml --set out=$(DEMO_OUT) --log-format text
-	$(RELEASE_BIN) run pipelines/demo.yaml --set out=$(DEMO_OUT) --log-format text
+	$(RELEASE_BIN) run pipelines/demo.yaml --set out=$(DEMO_OUT) --set database=$(DEMO_OUT)/soilhealth.gpkg --log-format text
+	$(RELEASE_BIN) run pipelines/demo.yaml --set out=$(DEMO_OUT) --set database=$(DEMO_OUT)/soilhealth.gpkg --log-format text
 	$(RELEASE_BIN) verify $(DEMO_OUT)
-	$(RELEASE_BIN) publish $(DEMO_OUT) --to $(DEMO_OUT)/soilhealth.gpkg
-	$(RELEASE_BIN) publish $(DEMO_OUT) --to $(DEMO_OUT)/soilhealth.gpkg
 	$(RELEASE_BIN) query $(DEMO_OUT)/soilhealth.gpkg --indicator classes_by_tract --level province --period 2025 | cut -d, -f1-8,19-21 | head -6
 	@echo
 	@echo "demo: outputs in $(DEMO_OUT)/ (the second run reused every step; verify recomputed each output byte for byte)"
@@ -92,7 +90,7 @@ demo: build
 	@echo "  olinda_ndvi_classes.qml       its QGIS style (classes, colours, labels), loaded by QGIS with the map"
 	@echo "  manifest.json, run.log        inputs and outputs with SHA-256, parameters, versions, timings; the run's log"
 	@echo "  report.html, catalog.json     the run's report (open in a browser) and its STAC catalog"
-	@echo "  soilhealth.gpkg               the soil-health database the run was published into (published twice: nothing changed)"
+	@echo "  soilhealth.gpkg               the soil-health database each run published itself into (publish: in the pipeline; the second run: nothing changed)"
 
 # Times soilmap beside the tools users would otherwise run (gdal_calc.py, OTB, numpy, gdal_translate floors,
 # exactextract, rasterstats), medians of BENCH_REPEAT runs, ratios and peak memory; tables in bench/results/.

@@ -111,6 +111,9 @@ struct RunCommand: ParsableCommand {
             } catch let failure as StepFailure {
                 Console.error("soilmap: \(failure)")
                 throw ExitCode(SoilMapCommand.Status.failure)
+            } catch let failure as PublishFailure {
+                Console.error("soilmap: \(failure)")
+                throw ExitCode(SoilMapCommand.Status.failure)
             }
         }
     }
@@ -240,6 +243,8 @@ extension RunEvent {
         case .finished(let status, let seconds, let computed, let reused):
             object = ["event": .string("finished"), "status": .string(status), "seconds": .number(seconds),
                       "computed": .number(Double(computed)), "reused": .number(Double(reused))]
+        case .published(let database, let message, let failed):
+            object = ["event": .string("published"), "database": .string(database), "message": .string(message), "failed": .bool(failed)]
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -11,6 +11,18 @@ struct PublishedRun {
     var manifestText: String
     var period: Int
     var tables: [ZonalTable]
+    /// Targets given for continuous indicators (indicator id -> rule), part of the run's content.
+    var valueTargets: [String: ValueTarget] = [:]
+
+    /// What the database would hold from this run, as a hash: the period, the level names, each published
+    /// table (step, path, SHA-256) and the value targets. Timings and reuse do not enter it: a re-run that
+    /// changed nothing has the content of the run before it.
+    func contentKey(levels: [String]) -> String {
+        var lines = ["period \(period)", "levels \(levels.joined(separator: ","))"]
+        lines += tables.map { table in "table \(table.step.name) \(table.step.outputs.first?.path ?? "") \(table.step.outputs.first?.sha256 ?? "")" }.sorted()
+        lines += valueTargets.map { "target \($0.key) \($0.value.text)" }.sorted()
+        return SHA256.hex(Array(lines.joined(separator: "\n").utf8))
+    }
 
     /// One zonal output: its rows by level, its statistics, its classes and target.
     struct ZonalTable {

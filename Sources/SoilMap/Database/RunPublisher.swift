@@ -17,17 +17,44 @@ public enum RunPublisher {
         public var observations: Int
         public var superseded: Int
         public var targets: Int
+        /// When nothing was written because an earlier run with the same content is current: its key.
+        public var sameContentAs: String?
+
+        /// What happened, on one line.
+        public var line: String {
+            if alreadyPublished {
+                if let sameContentAs {
+                    return "run \(runKey.prefix(12)) (period \(period)) has the content of run \(sameContentAs.prefix(12)), already published; nothing changed"
+                }
+                return "run \(runKey.prefix(12)) (period \(period)) is already published; nothing changed"
+            }
+            return "run \(runKey.prefix(12)) published as period \(period): \(observations) observations, \(targets) target checks, " +
+                "\(unitsAdded) new units, \(unitVersionsAdded) new unit versions, \(superseded) earlier observations superseded; " +
+                "indicators \(indicators.joined(separator: ", "))"
+        }
     }
 
     /// The names of the three levels of a zonal table (zone, group, total); the total's code is its level name.
     public static let defaultLevels = ["commune", "province", "nation"]
 
-    public static func publish(runDirectory: String, to location: String, period: Int? = nil, levels: [String] = defaultLevels) throws -> Summary {
+    /// `targets`: indicator id -> a `ValueTarget` (`>=3`) on a continuous indicator of the run (its value per
+    /// unit and period is checked and stored in `targets`; an indicator keeps the target it was first given).
+    public static func publish(runDirectory: String, to location: String, period: Int? = nil, levels: [String] = defaultLevels,
+                               targets: [String: String] = [:]) throws -> Summary {
         guard levels.count == 3, Set(levels).count == 3, !levels.contains(where: \.isEmpty) else {
             throw SoilMapError.invalidArgument("--levels \(levels.joined(separator: ",")): give three different names, finest first (commune,province,nation)")
         }
         // Everything is read and checked before the database is touched.
-        let run = try PublishedRun.load(runDirectory: runDirectory, period: period, levels: levels)
+        var run = try PublishedRun.load(runDirectory: runDirectory, period: period, levels: levels)
+        var valueTargets: [String: ValueTarget] = [:]
+        let continuous = Set(run.tables.filter { $0.classCodes.isEmpty }.flatMap { table in table.statistics.map { "\(table.step.name).\($0)" } })
+        for (indicator, rule) in targets {
+            guard continuous.contains(indicator) else {
+                throw SoilMapError.invalidArgument("target for '\(indicator)': the run has no such continuous indicator (it has: \(continuous.sorted().joined(separator: ", ")))")
+            }
+            valueTargets[indicator] = try ValueTarget(parsing: rule)
+        }
+        run.valueTargets = valueTargets
         let database = try SoilHealthDatabase(location, update: true, create: true)
         let summary = try ConfigOptions.with(["PG_USE_COPY": "YES"]) {
             try database.inTransaction { try write(run, levels: levels, into: database) }
@@ -40,6 +67,32 @@ public enum RunPublisher {
         var summary = Summary(runKey: run.key, period: run.period, alreadyPublished: false, unitsAdded: 0, unitVersionsAdded: 0,
                               indicators: [], observations: 0, superseded: 0, targets: 0)
         let runs = try database.layer("runs")
+        let knownIndicators = try database.dataset.executeSQL("SELECT fid + 0 AS row_fid, indicator, target FROM indicators").rows
+        var indicatorFIDs: [String: Int64] = [:]
+        var storedTargets: [String: String] = [:]
+        for row in knownIndicators {
+            if let id = row[1].stringValue, let fid = row[0].doubleValue { indicatorFIDs[id] = Int64(fid); storedTargets[id] = row[2].stringValue }
+        }
+        // A value target belongs to its indicator: given once (or later to one without), never changed, so the
+        // checks already stored keep their meaning. An indicator's stored target applies to every later run.
+        var valueTargets: [String: ValueTarget] = [:]
+        var targetsToSet: [Int64: String] = [:]
+        for table in run.tables where table.classCodes.isEmpty {
+            for statistic in table.statistics {
+                let identifier = "\(table.step.name).\(statistic)"
+                let given = run.valueTargets[identifier]
+                if let stored = storedTargets[identifier] {
+                    let existing = try ValueTarget(parsing: stored)
+                    if let given, given.minimum != existing.minimum || given.maximum != existing.maximum {
+                        throw SoilMapError.invalidInput(path: database.location, "indicator '\(identifier)' has the target '\(existing.text)'; a different one ('\(given.text)') would change the meaning of the checks already stored")
+                    }
+                    valueTargets[identifier] = existing
+                } else if let given {
+                    valueTargets[identifier] = given
+                    if let fid = indicatorFIDs[identifier] { targetsToSet[fid] = given.text }
+                }
+            }
+        }
         let existing = try database.dataset.executeSQL("SELECT fid + 0 AS row_fid, run_key, period FROM runs").rows
         if let row = existing.first(where: { $0[1].stringValue == run.key }) {
             let period = Int(row[2].doubleValue ?? 0)
@@ -48,6 +101,19 @@ public enum RunPublisher {
             }
             summary.alreadyPublished = true
             return summary
+        }
+        // The same content from another run (a re-run that reused every step): nothing new, as long as that
+        // run's observations are all still current (else this run restores them).
+        let contentKey = run.contentKey(levels: levels)
+        for row in try database.dataset.executeSQL("SELECT fid + 0 AS row_fid, run_key FROM runs WHERE content_key = '\(contentKey)' ORDER BY fid").rows {
+            let fid = Int64(row[0].doubleValue ?? -1)
+            let counts = try database.dataset.executeSQL("SELECT COUNT(*), SUM(is_current) FROM observations WHERE run_fid = \(fid)").rows.first ?? []
+            let total = counts.first?.doubleValue ?? 0, current = counts.dropFirst().first?.doubleValue ?? 0
+            if total > 0, current == total {
+                summary.alreadyPublished = true
+                summary.sameContentAs = row[1].stringValue
+                return summary
+            }
         }
         let runFID = try database.nextFID("runs")
         let manifest = run.manifest
@@ -64,14 +130,12 @@ public enum RunPublisher {
             "soilmap_version": .string(manifest.software.soilmap), "soilmap_commit": manifest.software.commit.map { .string($0) } ?? .null,
             "gdal_version": .string(manifest.software.gdal), "proj_version": .string(manifest.software.proj),
             "variables": .string(try json(manifest.variables)), "inputs": .string(try json(manifest.inputs)),
-            "parameters": .string(try json(parameters)), "manifest": .string(run.manifestText),
+            "parameters": .string(try json(parameters)), "manifest": .string(run.manifestText), "content_key": .string(contentKey),
         ], geometry: nil, fid: runFID)
 
         let units = try UnitRegistry(database: database)
         let indicators = try database.layer("indicators")
-        let knownIndicators = try database.dataset.executeSQL("SELECT fid + 0 AS row_fid, indicator FROM indicators").rows
-        var indicatorFIDs: [String: Int64] = [:]
-        for row in knownIndicators { if let id = row[1].stringValue, let fid = row[0].doubleValue { indicatorFIDs[id] = Int64(fid) } }
+        for (fid, text) in targetsToSet.sorted(by: { $0.key < $1.key }) { try indicators.updateFeature(id: fid, ["target": .string(text)]) }
         var nextIndicatorFID = try database.nextFID("indicators")
 
         struct Pending { var unit: Int64, indicator: Int64, values: [FieldValue] }
@@ -143,7 +207,8 @@ public enum RunPublisher {
                     "name": .string(categorical ? "\(table.step.name): area and share per class" : "\(table.step.name): \(statistic) of band \(band)"),
                     "unit_of_measure": .string(categorical ? "ha; % of the unit's valid area" : (statistic == "count" ? "cells" : "raster value")),
                     "statistic": .string(statistic), "method": .string(method), "source": .string("\(raster) band \(band)"),
-                    "target": table.target.map { .string($0) } ?? .null, "classes": classes.map { .string($0) } ?? .null,
+                    "target": (categorical ? table.target : valueTargets[identifier]?.text).map { .string($0) } ?? .null,
+                    "classes": classes.map { .string($0) } ?? .null,
                 ], geometry: nil, fid: nextIndicatorFID)
                 indicatorFIDs[identifier] = nextIndicatorFID
                 fids[identifier] = nextIndicatorFID
@@ -170,13 +235,18 @@ public enum RunPublisher {
                     if let target = table.target, let share = targetShare {
                         let parsed = try ZonalTarget(parsing: target)
                         targetRows.append(Pending(unit: unit, indicator: indicator, values: [.real(parsed.maxPercent), .real(share),
-                                                                                            .integer(parsed.isMet(byShare: share) ? 1 : 0)]))
+                                                                                            .integer(parsed.isMet(byShare: share) ? 1 : 0), .null, .null, .null]))
                     }
                 } else {
                     for statistic in table.statistics {
                         let indicator = fids["\(table.step.name).\(statistic)"]!
                         observations.append(Pending(unit: unit, indicator: indicator, values: [.null, row.values[statistic].map { .real($0) } ?? .null,
                                                                                               weight, area, .null]))
+                        if let target = valueTargets["\(table.step.name).\(statistic)"], let value = row.values[statistic] {
+                            targetRows.append(Pending(unit: unit, indicator: indicator, values: [.null, .null, .integer(target.isMet(by: value) ? 1 : 0),
+                                                                                                target.minimum.map { .real($0) } ?? .null,
+                                                                                                target.maximum.map { .real($0) } ?? .null, .real(value)]))
+                        }
                     }
                 }
             }
@@ -199,7 +269,8 @@ public enum RunPublisher {
                                                             "hectares", "share_pct", "is_current"],
                             rows: observations.map { prefix + [.integer($0.unit), .integer($0.indicator), .integer(Int64(run.period))] + $0.values + [.integer(1)] })
         summary.observations = observations.count
-        try database.insert(into: "targets", columns: ["run_fid", "unit_fid", "indicator_fid", "period", "max_pct", "share_pct", "met", "is_current"],
+        try database.insert(into: "targets", columns: ["run_fid", "unit_fid", "indicator_fid", "period", "max_pct", "share_pct", "met",
+                                                       "min_value", "max_value", "value", "is_current"],
                             rows: targetRows.map { prefix + [.integer($0.unit), .integer($0.indicator), .integer(Int64(run.period))] + $0.values + [.integer(1)] })
         summary.targets = targetRows.count
         return summary

@@ -82,7 +82,9 @@ public enum SeriesQuery {
         }
         let indicatorFID = Int64(indicatorRow[0].doubleValue ?? 0)
         let statistic = indicatorRow[2].stringValue ?? ""
-        let target = try indicatorRow[3].stringValue.map { try ZonalTarget(parsing: $0) }
+        // A class map's target is a share of its classes (`>=3:10%`); a continuous indicator's, a bound on its value (`>=3`).
+        let target = statistic == "classes" ? try indicatorRow[3].stringValue.map { try ZonalTarget(parsing: $0) } : nil
+        let valueTarget = statistic == "classes" ? nil : try indicatorRow[3].stringValue.map { try ValueTarget(parsing: $0) }
 
         // Units, every version; few enough (thousands) to hold, and text never enters the SQL.
         var units: [Int64: Unit] = [:]
@@ -203,10 +205,11 @@ public enum SeriesQuery {
                         throw SoilMapError.invalidArgument("--level \(key.level): '\(statistic)' cannot be recomputed from the \(units.values.first { $0.rank == finestRank }?.level ?? "finest") units' values (mean, sum, count, min, max and class shares can); query the finest level")
                     }
                 }
+                if let valueTarget { met = value.map { valueTarget.isMet(by: $0) } }
             }
             rows.append(Row(unitCode: key.code, unitName: unit.name, level: key.level, parentCode: unit.parentCode, period: key.period,
                             value: value, weight: categorical ? nil : (accumulator.values > 0 ? accumulator.weight : nil),
-                            hectares: accumulator.hectares, classes: classes, target: target?.text, targetMet: met,
+                            hectares: accumulator.hectares, classes: classes, target: target?.text ?? valueTarget?.text, targetMet: met,
                             units: accumulator.finest.count, runs: accumulator.runs.sorted(), geometry: unit.geometry))
         }
         rows.sort { ($0.unitCode, $0.period) < ($1.unitCode, $1.period) }

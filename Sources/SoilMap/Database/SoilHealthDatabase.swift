@@ -188,6 +188,7 @@ public final class SoilHealthDatabase {
                 guard try schemaVersion() < migration.version else { return }
                 if !hasTable(SoilHealthSchema.migrationsTable.name) { try createTable(SoilHealthSchema.migrationsTable) }
                 for table in migration.tables { try createTable(table) }
+                for (table, field) in migration.columns { try layer(table).createField(field) }
                 for statement in migration.statements { try dataset.executeSQL(statement) }
                 try dataset.layer(named: SoilHealthSchema.migrationsTable.name).addFeature([
                     "version": .integer(Int64(migration.version)), "description": .string(migration.description),

@@ -19,6 +19,8 @@ public enum SoilHealthSchema {
         var version: Int
         var description: String
         var tables: [Table]
+        /// Columns added to tables of earlier migrations (a migration adds, never renames).
+        var columns: [(table: String, field: FieldDefinition)] = []
         /// Statements run after the tables exist (indexes): plain SQL both SQLite and PostgreSQL accept.
         var statements: [String]
     }
@@ -74,6 +76,20 @@ public enum SoilHealthSchema {
             "CREATE INDEX observations_series ON observations (indicator_fid, period, unit_fid)",
             "CREATE INDEX observations_run ON observations (run_fid)",
             "CREATE INDEX targets_series ON targets (indicator_fid, period, unit_fid)",
+        ]),
+        // A run's content (its period, levels, published tables by SHA-256 and value targets): a re-run that
+        // reused every step writes a new manifest but the same content, and publishes nothing. Targets on a
+        // continuous indicator's value (min_value/max_value, inclusive; value), beside the class-share ones.
+        // Samples superseded by a corrected publication of the same source stay, not current.
+        Migration(version: 2, description: "run content keys, value targets, current samples", tables: [], columns: [
+            (table: "runs", field: field("content_key", .string)),
+            (table: "targets", field: field("min_value", .real)),
+            (table: "targets", field: field("max_value", .real)),
+            (table: "targets", field: field("value", .real)),
+            (table: "samples", field: field("is_current", .integer)),
+        ], statements: [
+            "CREATE INDEX runs_content ON runs (content_key)",
+            "CREATE INDEX samples_run ON samples (run_fid)",
         ]),
     ]
 

@@ -55,8 +55,10 @@ public struct Pipeline: Sendable {
     public var steps: [Entry]
     /// Write report.html and the STAC catalog after the steps.
     public var report: Bool
+    /// Publish the finished run into the soil-health database (`publish:`).
+    public var publish: PipelinePublish? = nil
 
-    static let topKeys = ["soilmap", "name", "description", "run_dir", "variables", "inputs", "steps", "report"]
+    static let topKeys = ["soilmap", "name", "description", "run_dir", "variables", "inputs", "steps", "report", "publish"]
 
     /// Reads and checks a pipeline file. `overrides`: `--set KEY=VALUE`; `runDirectory`: `--run-dir`.
     public static func load(file: String, overrides: [String: String] = [:], runDirectory: String? = nil,
@@ -324,8 +326,9 @@ struct PipelineParser {
             do { try entry.step.validate() } catch { problem("step '\(entry.name)': \(error)", line: line, column: column) }
         }
         let report = top["report"]?.bool ?? true
+        let publish = top["publish"].flatMap { parsePublish($0, variables: variables) }
         return Pipeline(file: file, name: name, runDirectory: runDirectoryPath, variables: variables, inputs: inputs, steps: entries,
-                        report: report)
+                        report: report, publish: publish)
     }
 
     /// A YAML value as JSON for a step's parameters: variables substituted in strings, `$name` references

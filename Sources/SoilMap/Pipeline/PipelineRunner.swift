@@ -14,6 +14,8 @@ public enum RunEvent: Sendable {
     /// A dry run: what would happen to each step, and why.
     case planned(step: String, kind: String, action: String, reason: String)
     case finished(status: String, seconds: Double, computed: Int, reused: Int)
+    /// The finished run published into the soil-health database (`publish:`), or the reason it was not.
+    case published(database: String, message: String, failed: Bool)
 }
 
 /// A step failed: the run stopped after the steps running beside it finished; what completed is kept.
@@ -301,7 +303,19 @@ public final class PipelineRunner: @unchecked Sendable {
             FileManager.default.fileExists(atPath: (runDirectory as NSString).appendingPathComponent($0))
         }
         if computed > 0 || !productsExist { writeProducts(of: final, emit: emit) }
-        emit(.finished(status: "succeeded", seconds: seconds, computed: computed, reused: reused))
+        emit(.finished(status: "succeeded", seconds: Date().timeIntervalSince(started), computed: computed, reused: reused))
+        // Publishing reads the final manifest and files, so it comes last; its failure leaves them valid.
+        if let publish = pipeline.publish, shards?.spec == nil {
+            do {
+                let summary = try RunPublisher.publish(runDirectory: runDirectory, to: publish.to, period: publish.period,
+                                                       levels: publish.levels, targets: publish.targets)
+                emit(.published(database: publish.to, message: summary.line, failed: false))
+            } catch {
+                let failure = PublishFailure(database: publish.to, underlying: error)
+                emit(.published(database: publish.to, message: "\(error)", failed: true))
+                throw failure
+            }
+        }
         return final
     }
 
@@ -399,6 +413,8 @@ extension RunEvent {
         case .planned(let step, let kind, let action, let reason): return "\(step) (\(kind)): would \(action): \(reason)"
         case .finished(let status, let seconds, let computed, let reused):
             return "run \(status) in \(String(format: "%.2f", seconds)) s: \(computed) computed, \(reused) reused"
+        case .published(let database, let message, let failed):
+            return "publish to \(database): \(failed ? "FAILED: " : "")\(message)"
         }
     }
 }
