@@ -35,6 +35,9 @@ public final class PipelineRunner: @unchecked Sendable {
     private let lock = NSLock()
     /// A shard of a sharded run, or a merge (`ShardedRun`): steps run with their `StepShard`.
     public var shards: ShardSession?
+    /// Where input hashes are remembered (default: the run directory's `.soilmap/hashes.json`); the shards of a
+    /// split share the run directory's, so each input is hashed once for all of them.
+    public var hashCachePath: String?
 
     public static let manifestName = "manifest.json"
 
@@ -138,7 +141,7 @@ public final class PipelineRunner: @unchecked Sendable {
         try RunLock.makeDirectory(runDirectory)
         let runLock = try RunLock(directory: runDirectory)
         defer { runLock.release() }
-        let hashes = HashCache(path: (runDirectory as NSString).appendingPathComponent(".soilmap/hashes.json"))
+        let hashes = HashCache(path: hashCachePath ?? (runDirectory as NSString).appendingPathComponent(".soilmap/hashes.json"))
         defer { hashes.save() }
         let previous = Self.previousSteps(in: runDirectory)
         let log = RunLog(path: (runDirectory as NSString).appendingPathComponent("run.log"))
