@@ -228,13 +228,14 @@ public final class PipelineRunner: @unchecked Sendable {
                 let stepStart = Date()
                 let diagnostics = Diagnostics(onWarning: { emit(.warning(step: entry.name, message: $0)) })
                 let progress: @Sendable (Double) -> Void = { emit(.stepProgress(step: entry.name, fraction: $0)) }
-                // A shard's outputs are scratch, deleted when it ends: not hashed.
+                // A shard's outputs are scratch, deleted when it ends: not hashed, not flushed to disk.
                 let hashesOutputs = shards?.spec == nil
                 var context = RunContext(threads: share, ownsGDALCache: alone, overwrite: true, hashesOutputs: hashesOutputs,
                                          progress: progress, diagnostics: diagnostics)
                 let stepShard = shards?.step(entry.name)
                 context.shard = stepShard
                 let transaction = OutputTransaction(overwrite: true, inputs: entry.step.inputPaths, hashesOutputs: hashesOutputs)
+                transaction.flushesToDisk = hashesOutputs
                 var outcome: Result<[WrittenFile], Error>
                 do {
                     try entry.step.run(in: context, transaction: transaction)
