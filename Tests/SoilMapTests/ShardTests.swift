@@ -106,6 +106,47 @@ import GDAL
         #expect(shards.allSatisfy { $0.deferred.isEmpty })
     }
 
+    /// The reflectance range check of `index` tallies the values its kernels receive. A merge does not run the
+    /// kernels on the shards' tiles: the shards store their tallies and the merge adds them, so the merged manifest
+    /// carries the single run's warnings. Olinda's DN x 0.02 puts many values above reflectance's 1.5; numpy on the
+    /// rows the check samples (every 8th from row 0) gives 27 % of band 3 (red) and 24 % of band 4 (nir):
+    /// `a = ds.GetRasterBand(b).ReadAsArray()[::8] * 0.02; round((a > 1.5).mean() * 100)`.
+    @Test(arguments: [3, 7])
+    func rangeWarningsOfIndexSurviveTheMerge(count: Int) throws {
+        let directory = TemporaryDirectory()
+        func pipeline(_ runDirectory: String) throws -> Pipeline {
+            let file = directory.path("range-\((runDirectory as NSString).lastPathComponent).yaml")
+            try """
+            soilmap: 1
+            name: range-shards
+            run_dir: \(runDirectory)
+            steps:
+              ndvi:
+                kind: index
+                indices: [NDVI]
+                stack: \(Repository.landsat)
+                bands: {red: 3, nir: 4}
+                scale: 0.02
+                output: ndvi.tif
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+            return try Pipeline.load(file: file)
+        }
+        let single = directory.path("single"), merged = directory.path("merged")
+        try PipelineRunner(pipeline: try pipeline(single), threads: 2).run()
+        try Self.sharded(try pipeline(merged), count: count)
+        let manifest = try ShardedRun.merge(runDirectory: merged, threads: 2)
+        let expected = try PipelineTests.manifest(single).steps.first { $0.name == "ndvi" }?.warnings ?? []
+        #expect(expected.count == 2)
+        #expect(expected.first?.contains("reflectance band red (") == true && expected.first?.contains("): 27 % of the valid pixels") == true)
+        #expect(expected.last?.contains("reflectance band nir (") == true && expected.last?.contains("): 24 % of the valid pixels") == true)
+        #expect(manifest.steps.first { $0.name == "ndvi" }?.warnings == expected)
+        #expect(try PipelineTests.outputs(merged) == PipelineTests.outputs(single))
+        // Each shard stored the tallies of its own rows beside its tiles.
+        for index in 0..<count {
+            #expect(try Self.shardManifest(merged, index, of: count).parts.map(\.kind) == [.tiles, .tallies])
+        }
+    }
+
     @Test(arguments: [2, 7])
     func aTrendPipelineMergesToTheSingleRunsBytes(count: Int) throws {
         let directory = TemporaryDirectory()

@@ -5,13 +5,16 @@
 # the merge cost (wall, CPU, peak memory), the total CPU against the single run (the overhead of sharding), and
 # whether the merged outputs are byte-identical. One node: this shows overhead and balance, not speed-up.
 # BENCH_SHARDS_SIZE=4096 runs it on a 4096 x 4096 tile made the same way (a reduced size under load).
+# BENCH_SHARDS_REPEAT=R (default 1) repeats the whole sequence (single run, then every N) R times, interleaved, so
+# that a changing load weighs on the single run and the shards alike; the table gives medians.
 # Results: bench/results/shards.md.
 if [[ ${BENCH_SHARDS:-${BENCH_FULL:-0}} == 1 ]]; then
     SSIZE=${BENCH_SHARDS_SIZE:-10980}
     SDIR=$BENCH_WORK/shards-$SSIZE
     mkdir -p "$SDIR"
     if [[ $SSIZE == 10980 ]]; then
-        ensure_s2_input
+        # The benchmark tile's red and NIR bands (the same files ensure_s2_input makes; the other bands are not read).
+        "$SYS_PY" "$BENCH_DIR/gen_input.py" "$S2_DIR" 10980 B04=3 B08=4 >&2
         SINPUT=$S2_DIR
     else
         SINPUT=$SDIR/s2
@@ -31,25 +34,28 @@ if [[ ${BENCH_SHARDS:-${BENCH_FULL:-0}} == 1 ]]; then
         echo "$label $(cat "$SDIR/time.out" | tail -1) $status" >>"$STSV"
         ((status == 0)) || bench_log "shards: $label failed: $(tail -c 300 "$SDIR/stderr.out")"
     }
-    rm -rf "$SDIR/single"
-    bench_log "shards: single run ($SSIZE x $SSIZE)"
-    shard_time single "$SOILMAP" run "$SFILE" --set work="$SDIR/work" --set out="$SDIR/single" --threads "$BENCH_THREADS" -q
-    for count in 1 2 4 8; do
-        rm -rf "$SDIR/run$count"
-        for ((index = 0; index < count; index++)); do
-            bench_log "shards: shard $index/$count"
-            shard_time "shard$count/$index" "$SOILMAP" run "$SFILE" --set work="$SDIR/work" --set out="$SDIR/run$count" \
-                --shard "$index/$count" --threads "$BENCH_THREADS" -q
+    for ((rep = 1; rep <= ${BENCH_SHARDS_REPEAT:-1}; rep++)); do
+        rm -rf "$SDIR/single"
+        bench_log "shards: single run ($SSIZE x $SSIZE), round $rep"
+        shard_time "single@$rep" "$SOILMAP" run "$SFILE" --set work="$SDIR/work" --set out="$SDIR/single" --threads "$BENCH_THREADS" -q
+        for count in ${BENCH_SHARDS_COUNTS:-1 2 4 8}; do
+            rm -rf "$SDIR/run$count"
+            for ((index = 0; index < count; index++)); do
+                bench_log "shards: shard $index/$count, round $rep"
+                shard_time "shard$count/$index@$rep" "$SOILMAP" run "$SFILE" --set work="$SDIR/work" --set out="$SDIR/run$count" \
+                    --shard "$index/$count" --threads "$BENCH_THREADS" -q
+            done
+            bench_log "shards: merge of $count, round $rep"
+            shard_time "merge$count@$rep" "$SOILMAP" merge "$SDIR/run$count" --threads "$BENCH_THREADS" -q
+            if (cd "$SDIR/single" && sha256sum ndvi.tif ndvi_classes.tif classes_by_commune.csv) |
+                (cd "$SDIR/run$count" && sha256sum -c --quiet) >/dev/null 2>&1; then
+                echo "identical$count@$rep yes" >>"$STSV"
+            else
+                echo "identical$count@$rep NO" >>"$STSV"
+            fi
+            du -sb "$SDIR/run$count/.shards" | awk -v n="$count" -v r="$rep" '{print "parts" n "@" r, $1}' >>"$STSV"
+            rm -rf "$SDIR/run$count"
         done
-        bench_log "shards: merge of $count"
-        shard_time "merge$count" "$SOILMAP" merge "$SDIR/run$count" --threads "$BENCH_THREADS" -q
-        if (cd "$SDIR/single" && sha256sum ndvi.tif ndvi_classes.tif classes_by_commune.csv) |
-            (cd "$SDIR/run$count" && sha256sum -c --quiet) >/dev/null 2>&1; then
-            echo "identical$count yes" >>"$STSV"
-        else
-            echo "identical$count NO" >>"$STSV"
-        fi
-        du -sb "$SDIR/run$count/.shards" | awk -v n="$count" '{print "parts" n, $1}' >>"$STSV"
     done
     mkdir -p "$BENCH_RESULTS"
     "$SYS_PY" bench/shards_summary.py "$STSV" "$SSIZE" "$BENCH_THREADS" "$(nproc)" "$(uptime | sed 's/.*load average: //')" \

@@ -211,6 +211,7 @@ public enum IndexJob {
                                                     transaction: transaction) {
             IndexKernel(programs: programs, noData: noData, rangeCheck: rangeCheck)
         }
+        if let shard = engine.shard { try rangeCheck.share(through: shard) }
         warnings += rangeCheck.warnings(inputs: plan.inputs.filter { $0.maskRule == nil }, roles: roles)
         return IndexRunSummary(path: path, bandDescriptions: request.outputs.map(\.id), width: plan.grid.width,
                                height: plan.grid.height, inputs: sources,

@@ -69,6 +69,37 @@ final class ReflectanceRangeCheck: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// In a sharded run, the tallies of all the shards' tiles: a shard stores its own; the merge, whose kernels
+    /// do not run on tiles the shards computed, adds the shards' (counts and extremes: the order does not matter),
+    /// so its warnings are the single run's.
+    func share(through shard: StepShard) throws {
+        var writer = ShardBinaryWriter()
+        lock.lock()
+        for tally in tallies {
+            writer.int(tally.valid)
+            writer.int(tally.below)
+            writer.int(tally.above)
+            writer.double(tally.minimum)
+            writer.double(tally.maximum)
+        }
+        lock.unlock()
+        guard let stored = try shard.exchangeTallies(writer.bytes) else { return }
+        var added = Array(repeating: Tally(), count: planes.count)
+        for bytes in stored {
+            var reader = ShardBinaryReader(bytes: bytes, path: "\(ShardedRun.folderName): tallies of step '\(shard.step)'")
+            for slot in planes.indices {
+                added[slot].merge(Tally(valid: try reader.int(), below: try reader.int(), above: try reader.int(),
+                                        minimum: try reader.double(), maximum: try reader.double()))
+            }
+            guard reader.atEnd else {
+                throw SoilMapError.invalidInput(path: reader.path, "holds tallies of another number of bands (run the shards again)")
+            }
+        }
+        lock.lock()
+        for slot in planes.indices { tallies[slot].merge(added[slot]) }
+        lock.unlock()
+    }
+
     /// One warning per suspect band, naming its role and file, what was seen and the likely cause.
     /// `inputs` and `roles` are the plan's value inputs and their roles, in plane order.
     func warnings(inputs: [PlannedInput], roles: [String]) -> [String] {

@@ -37,6 +37,9 @@ public final class PipelineRunner: @unchecked Sendable {
     private let lock = NSLock()
     /// A shard of a sharded run, or a merge (`ShardedRun`): steps run with their `StepShard`.
     public var shards: ShardSession?
+    /// Where input hashes are remembered (default: the run directory's `.soilmap/hashes.json`); the shards of a
+    /// split share the run directory's, so each input is hashed once for all of them.
+    public var hashCachePath: String?
 
     public static let manifestName = "manifest.json"
 
@@ -140,7 +143,7 @@ public final class PipelineRunner: @unchecked Sendable {
         try RunLock.makeDirectory(runDirectory)
         let runLock = try RunLock(directory: runDirectory)
         defer { runLock.release() }
-        let hashes = HashCache(path: (runDirectory as NSString).appendingPathComponent(".soilmap/hashes.json"))
+        let hashes = HashCache(path: hashCachePath ?? (runDirectory as NSString).appendingPathComponent(".soilmap/hashes.json"))
         defer { hashes.save() }
         let previous = Self.previousSteps(in: runDirectory)
         let log = RunLog(path: (runDirectory as NSString).appendingPathComponent("run.log"))
@@ -227,13 +230,14 @@ public final class PipelineRunner: @unchecked Sendable {
                 let stepStart = Date()
                 let diagnostics = Diagnostics(onWarning: { emit(.warning(step: entry.name, message: $0)) })
                 let progress: @Sendable (Double) -> Void = { emit(.stepProgress(step: entry.name, fraction: $0)) }
-                // A shard's outputs are scratch, deleted when it ends: not hashed.
+                // A shard's outputs are scratch, deleted when it ends: not hashed, not flushed to disk.
                 let hashesOutputs = shards?.spec == nil
                 var context = RunContext(threads: share, ownsGDALCache: alone, overwrite: true, hashesOutputs: hashesOutputs,
                                          progress: progress, diagnostics: diagnostics)
                 let stepShard = shards?.step(entry.name)
                 context.shard = stepShard
                 let transaction = OutputTransaction(overwrite: true, inputs: entry.step.inputPaths, hashesOutputs: hashesOutputs)
+                transaction.flushesToDisk = hashesOutputs
                 var outcome: Result<[WrittenFile], Error>
                 do {
                     try entry.step.run(in: context, transaction: transaction)

@@ -79,11 +79,11 @@ enum RasterResultWriter {
                       output: RasterOutputOptions, engine: EngineOptions, transaction: OutputTransaction, dataType: DataType = .float32,
                       bandSetup: ((RasterBand, Int) throws -> Void)? = nil,
                       makeKernel: @escaping @Sendable () throws -> TileKernel) throws -> [String] {
-        var engine = try engine.settled(for: plan, outputBands: bandDescriptions.count)
-        engine.shardFill = Float(noData)
+        let engine = try engine.settled(for: plan, outputBands: bandDescriptions.count)
         let warnings = try output.validateCreationOptions()
-        // A shard's maps are scratch that later steps of the shard read row by row: no COG copy, no compression,
-        // and the other shards' blocks (all nodata) left out of the file (SPARSE_OK).
+        // A shard's maps are scratch that later steps of the shard read in the shard's rows: no COG copy, no
+        // compression, only the shard's tiles written (the engine hands it no others) and the other blocks left out
+        // of the file (SPARSE_OK: they read as nodata).
         let scratch = engine.shard?.isComputing == true
         let cog = output.format == .cog && !scratch
         try transaction.write(path, pathExtension: "tif", rasterSidecar: true) { temporary in
@@ -107,10 +107,16 @@ enum RasterResultWriter {
                 }
                 let allMetadata = metadata.merging(output.metadata) { own, _ in own }
                 for (key, value) in allMetadata.sorted(by: { $0.key < $1.key }) { try dataset.setMetadataItem(key, value) }
-                let writer = try StripWriter(dataset: dataset, tileSize: engine.tileSize)
+                let writer = scratch ? nil : try StripWriter(dataset: dataset, tileSize: engine.tileSize)
                 let tiles = TileGrid(width: plan.grid.width, height: plan.grid.height, tileSize: engine.tileSize)
+                let bands = Array(1...bandDescriptions.count)
                 try TileEngine.run(plan: plan, outputBandCount: bandDescriptions.count, options: engine, makeKernel: makeKernel) {
                     window, index, planes, stride in
+                    guard let writer else {
+                        // A scratch map's bytes are never compared: a tile goes straight in, in whatever block order.
+                        try dataset.write(bands: bands, window: window, from: planes, lineStride: window.width, bandStride: stride)
+                        return
+                    }
                     try writer.add(window: window, planes: planes, planeStride: stride, endsTileRow: tiles.endsRow(index))
                 }
                 try dataset.close()

@@ -26,9 +26,6 @@ public struct EngineOptions: Sendable {
     /// A sharded run or its merge (`soilmap run --shard`, `soilmap merge`): the engine computes only this shard's
     /// rows of tiles and stores them, or takes every tile from the shards' stores (`ShardedTiles`).
     public var shard: StepShard?
-    /// In a shard, the value of the tiles of other shards handed to `consume` (the output's nodata, so that a
-    /// sparse scratch map leaves those blocks out).
-    public var shardFill: Float = 0
 
     /// `tileSize` nil: 512, or the inputs' block size when that reads them better. Values are checked when a run
     /// starts (`validate()`).
@@ -129,23 +126,23 @@ public enum TileEngine {
                     makeKernel: makeKernel, consume: consume)
     }
 
-    /// The engine proper. `computing`: only these tiles are read and computed; the others reach `consume` as zeros
-    /// (a shard's tiles of other shards).
+    /// The engine proper. `computing`: only these tiles are read, computed and handed to `consume` (a shard's
+    /// rows of tiles; the other shards' tiles cost it nothing); nil: every tile.
     static func compute(plan: InputPlan, tiles: TileGrid, outputBandCount: Int, options: EngineOptions, computing: Range<Int>?,
                         makeKernel: @escaping @Sendable () throws -> TileKernel,
                         consume: (PixelWindow, _ tileIndex: Int, UnsafePointer<Float>, _ planeStride: Int) throws -> Void) throws {
         let valueInputCount = plan.inputs.filter { $0.maskRule == nil }.count
         let planeStride = (options.tileSize * options.tileSize + 15) / 16 * 16
-        let workers = min(options.threads, tiles.count)
+        let indices = computing.map { $0.clamped(to: 0..<tiles.count) } ?? 0..<tiles.count
+        let workers = min(options.threads, indices.count)
         let sharedBlocks = plan.sharedBlockBudget(tileSize: options.tileSize, threads: workers).map { SharedBlockCache(budgetBytes: $0) }
-        try OrderedParallelMap.run(count: tiles.count, threads: workers, maxInFlight: options.threads * 2, makeWorker: {
+        try OrderedParallelMap.run(count: indices.count, threads: workers, maxInFlight: options.threads * 2, makeWorker: {
             let reader = try InputReader(plan: plan, tileSize: tiles.tileSize, sharedBlocks: sharedBlocks)
             let kernel = try makeKernel()
             let scratch = WorkerScratch(doubles: max(valueInputCount, 1) * planeStride + planeStride)
             let inputs = scratch.doubles, mask = scratch.doubles + max(valueInputCount, 1) * planeStride
-            return { index in
-                if let computing, !computing.contains(index) { return [Float](repeating: options.shardFill, count: outputBandCount * planeStride) }
-                let window = tiles.window(index)
+            return { item in
+                let window = tiles.window(indices.lowerBound + item)
                 try reader.read(window: window, into: inputs, planeStride: planeStride, maskScratch: mask)
                 return [Float](unsafeUninitializedCapacity: outputBandCount * planeStride) { buffer, initialized in
                     _ = scratch
@@ -153,11 +150,12 @@ public enum TileEngine {
                     initialized = outputBandCount * planeStride
                 }
             }
-        }, consume: { index, result in
+        }, consume: { item, result in
+            let index = indices.lowerBound + item
             try result.withUnsafeBufferPointer { buffer in
                 try consume(tiles.window(index), index, buffer.baseAddress!, planeStride)
             }
-            options.progress?(Double(index + 1) / Double(tiles.count))
+            options.progress?(Double(item + 1) / Double(indices.count))
         })
     }
 }

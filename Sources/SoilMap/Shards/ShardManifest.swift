@@ -5,9 +5,9 @@ import Foundation
 /// whose parts do not match their size and SHA-256.
 public struct ShardManifest: Codable, Sendable {
     /// The layout of the part files; the merge refuses shards written in another (2: zonal partials carry no data
-    /// and the zone's extent).
+    /// and the zone's extent; 3: each stored tile starts with its encoding, Float32 or bytes).
     public var formatVersion = ShardManifest.currentFormatVersion
-    public static let currentFormatVersion = 2
+    public static let currentFormatVersion = 3
     public var soilmap: String
     public var shard: ShardSpec
     /// How to load the same pipeline again: its file (absolute), every variable as resolved, the run directory

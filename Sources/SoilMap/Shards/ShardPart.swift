@@ -1,10 +1,11 @@
 import Foundation
 
-/// One partial result a shard wrote: the tiles of one engine run, or the zonal accumulators of one zonal run,
-/// of one step. `call` numbers the engine and zonal runs of a step in the order the step makes them, which is
-/// how the merge finds the part a run of the same step asks for.
+/// One partial result a shard wrote: the tiles of one engine run, the zonal accumulators of one zonal run, or the
+/// tallies a step's kernels gathered beside its map, of one step. `call` numbers the engine runs, zonal runs and
+/// tallies of a step in the order the step makes them, which is how the merge finds the part a run of the same
+/// step asks for.
 public struct ShardPart: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable { case tiles, zonal }
+    public enum Kind: String, Codable, Sendable { case tiles, zonal, tallies }
 
     public var step: String
     public var call: Int

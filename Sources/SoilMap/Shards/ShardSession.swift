@@ -141,6 +141,33 @@ public final class StepShard: @unchecked Sendable {
         return rows
     }
 
+    /// Tallies a step's kernels gather beside its map (counts and extremes, such as what the reflectance range
+    /// check sees), as bytes. In a shard: stored as a part; returns nil. In the merge: the shards' stored tallies, in
+    /// shard order, for the step to add to its own (its kernels did not see the shards' tiles); nil when no shard
+    /// stored any (the step was left to the merge, whose kernels saw every tile).
+    public func exchangeTallies(_ bytes: [UInt8]) throws -> [[UInt8]]? {
+        let call = nextCall()
+        switch session.mode {
+        case .compute:
+            try writePart(call: call, kind: .tallies, describe: { _ in }) { sink in try sink.write(bytes) }
+            return nil
+        case .assemble(let count):
+            guard let parts = session.take("\(step)#\(call)") else { return nil }
+            guard parts.count == count else {
+                throw SoilMapError.invalidInput(path: session.directory, "step '\(step)': \(parts.count) of \(count) shards stored its tallies")
+            }
+            return try parts.sorted { $0.shard < $1.shard }.map { _, folder, part in
+                let source = try ShardPartSource(folder: folder, part: part)
+                guard part.kind == .tallies else {
+                    throw SoilMapError.invalidInput(path: source.path, "step '\(step)': a \(part.kind.rawValue) part where the merge expects tallies (run the shards again)")
+                }
+                let data = try source.read(count: Int(part.size))
+                try source.finish()
+                return [UInt8](data)
+            }
+        }
+    }
+
     /// Where a part of this step's run `call` goes in a computing shard.
     func partPath(call: Int, kind: ShardPart.Kind) -> (relative: String, absolute: String) {
         let safe = step.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }

@@ -57,9 +57,12 @@ public enum ShardedRun {
         for path in outputs.map(place) {
             try fileManager.createDirectory(atPath: OutputTransaction.folder(of: path), withIntermediateDirectories: true)
         }
+        let sharedHashes = hashCachePath(of: runDirectory)
+        hashInputsOnce(pipeline, cache: sharedHashes, lock: (shardsFolder(of: runDirectory) as NSString).appendingPathComponent("inputs.lock"))
         let session = ShardSession(computing: spec, directory: folder)
         let runner = PipelineRunner(pipeline: shardPipeline, threads: threads, force: true, events: events)
         runner.shards = session
+        runner.hashCachePath = sharedHashes
         let scratchManifest = try runner.run()
         try? fileManager.removeItem(atPath: scratch)
 
@@ -82,6 +85,30 @@ public enum ShardedRun {
         }
         try transaction.commit()
         return manifest
+    }
+
+    /// The run directory's hash cache, which a single run, every shard and the merge use.
+    static func hashCachePath(of runDirectory: String) -> String {
+        (runDirectory as NSString).appendingPathComponent(".soilmap/hashes.json")
+    }
+
+    /// Hashes the pipeline's inputs into the shared cache `cache` once for all the shards of a split: the first
+    /// shard to take `lock` hashes them, the shards after it find them remembered (by device, inode, size and time
+    /// stamp, as a nightly single run does) and read only the cache. Every shard still records the inputs' hashes
+    /// in its manifest, and the merge checks that they agree and still match the files. Without a lock (a file
+    /// system that refuses `flock`) each shard hashes for itself: slower, as safe. Errors are left to the run,
+    /// which names the file.
+    static func hashInputsOnce(_ pipeline: Pipeline, cache: String, lock: String) {
+        let outputs = Set(pipeline.steps.flatMap(\.step.outputPaths))
+        let inputs = Array(Set(pipeline.steps.flatMap(\.step.inputPaths)).subtracting(outputs)).sorted()
+        guard !inputs.isEmpty, (try? RunLock.makeDirectory(OutputTransaction.folder(of: cache))) != nil else { return }
+        let descriptor = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let locked = descriptor >= 0 && flock(descriptor, LOCK_EX) == 0
+        defer { if descriptor >= 0 { close(descriptor) } }
+        guard locked else { return }
+        let hashes = HashCache(path: cache)
+        DispatchQueue.concurrentPerform(iterations: inputs.count) { index in _ = try? hashes.digest(of: inputs[index]) }
+        hashes.save()
     }
 
     /// The state of each shard of an `count`-way split of `runDirectory`: nil when it finished and its parts match
@@ -174,7 +201,7 @@ public enum ShardedRun {
         guard try fingerprint(of: pipeline) == first.fingerprint else {
             throw SoilMapError.invalidInput(path: first.pipeline, "changed since the shards ran (steps or parameters differ): run the shards again")
         }
-        let hashes = HashCache(path: (runDirectory as NSString).appendingPathComponent(".soilmap/hashes.json"))
+        let hashes = HashCache(path: hashCachePath(of: runDirectory))
         for input in first.inputs {
             guard let now = try? hashes.digest(of: input.path), now.sha256 == input.sha256, now.size == input.size else {
                 throw SoilMapError.invalidInput(path: input.path, "changed since the shards read it: run the shards again")

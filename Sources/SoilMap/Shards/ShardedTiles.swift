@@ -1,12 +1,11 @@
 import Foundation
 import GDAL
 
-/// The tiled engine in a sharded run. A shard computes the tiles of its rows of tiles, stores them raw (Float32
-/// planes, before any encoding) in a part, and hands every tile to the step as usual (zeros for the other
-/// shards' tiles), so the step writes a scratch map that later steps of the shard read in the same rows. The
-/// merge runs the same step again, but the engine takes every tile from the shards' parts instead of computing
-/// it: the map, its metadata and its encoding come from the one code path a single run takes, so the bytes
-/// are the same.
+/// The tiled engine in a sharded run. A shard computes only the tiles of its rows of tiles, stores them (before
+/// any encoding; see `StoredTile`) in a part, and hands them to the step as usual, so the step writes a scratch map
+/// holding those rows, which later steps of the shard read. The merge runs the same step again, but the engine takes
+/// every tile from the shards' parts instead of computing it: the map, its metadata and its encoding come from
+/// the one code path a single run takes, so the bytes are the same.
 enum ShardedTiles {
     static func run(shard: StepShard, plan: InputPlan, tiles: TileGrid, outputBandCount: Int, options: EngineOptions,
                     makeKernel: @escaping @Sendable () throws -> TileKernel,
@@ -35,11 +34,7 @@ enum ShardedTiles {
             }) { sink in
                 try TileEngine.compute(plan: plan, tiles: tiles, outputBandCount: outputBandCount, options: options, computing: owned,
                                        makeKernel: makeKernel) { window, index, planes, stride in
-                    if owned.contains(index) {
-                        for band in 0..<outputBandCount {
-                            try sink.write(UnsafeRawBufferPointer(start: planes + band * stride, count: window.pixelCount * MemoryLayout<Float>.stride))
-                        }
-                    }
+                    try StoredTile.write(planes: planes, planeStride: stride, bands: outputBandCount, pixels: window.pixelCount, to: sink)
                     try consume(window, index, planes, stride)
                 }
             }
@@ -72,21 +67,76 @@ enum ShardedTiles {
                 let source = try ShardPartSource(folder: folder, part: part)
                 for index in part.first..<part.end {
                     let window = tiles.window(index)
-                    let data = try source.read(count: outputBandCount * window.pixelCount * MemoryLayout<Float>.stride)
                     try planes.withUnsafeMutableBufferPointer { target in
-                        data.withUnsafeBytes { raw in
-                            for band in 0..<outputBandCount {
-                                let bytes = window.pixelCount * MemoryLayout<Float>.stride
-                                UnsafeMutableRawPointer(target.baseAddress! + band * planeStride)
-                                    .copyMemory(from: raw.baseAddress! + band * bytes, byteCount: bytes)
-                            }
-                        }
+                        try StoredTile.read(from: source, into: target.baseAddress!, planeStride: planeStride, bands: outputBandCount,
+                                            pixels: window.pixelCount)
                         try consume(window, index, target.baseAddress!, planeStride)
                     }
                     options.progress?(Double(index + 1) / Double(tiles.count))
                 }
                 try source.finish()
             }
+        }
+    }
+}
+
+/// A tile as a part stores it: one byte naming the encoding, then every band's values. Bytes when every value is
+/// a whole number 0...255 that reads back as exactly the same Float32 (class maps: a quarter of the bytes to write,
+/// hash and read again), else the Float32 values as computed.
+enum StoredTile {
+    static let float32: UInt8 = 0
+    static let bytes: UInt8 = 1
+
+    static func write(planes: UnsafePointer<Float>, planeStride: Int, bands: Int, pixels: Int, to sink: ShardPartSink) throws {
+        var small = [UInt8](repeating: 0, count: bands * pixels + 1)
+        small[0] = bytes
+        var fits = true
+        small.withUnsafeMutableBufferPointer { target in
+            for band in 0..<bands where fits {
+                let plane = planes + band * planeStride, line = target.baseAddress! + 1 + band * pixels
+                for pixel in 0..<pixels {
+                    let value = plane[pixel]
+                    // Not NaN, in range, whole, and not -0 (whose bits a byte cannot give back).
+                    guard value >= 0, value <= 255, Float(UInt8(value)).bitPattern == value.bitPattern else {
+                        fits = false
+                        break
+                    }
+                    line[pixel] = UInt8(value)
+                }
+            }
+        }
+        if fits {
+            try sink.write(small)
+            return
+        }
+        try sink.write([float32])
+        for band in 0..<bands {
+            try sink.write(UnsafeRawBufferPointer(start: planes + band * planeStride, count: pixels * MemoryLayout<Float>.stride))
+        }
+    }
+
+    static func read(from source: ShardPartSource, into planes: UnsafeMutablePointer<Float>, planeStride: Int, bands: Int, pixels: Int) throws {
+        let encoding = try source.read(count: 1).first!
+        switch encoding {
+        case float32:
+            let data = try source.read(count: bands * pixels * MemoryLayout<Float>.stride)
+            data.withUnsafeBytes { raw in
+                for band in 0..<bands {
+                    let bytes = pixels * MemoryLayout<Float>.stride
+                    UnsafeMutableRawPointer(planes + band * planeStride).copyMemory(from: raw.baseAddress! + band * bytes, byteCount: bytes)
+                }
+            }
+        case bytes:
+            let data = try source.read(count: bands * pixels)
+            data.withUnsafeBytes { raw in
+                let values = raw.bindMemory(to: UInt8.self)
+                for band in 0..<bands {
+                    let plane = planes + band * planeStride
+                    for pixel in 0..<pixels { plane[pixel] = Float(values[band * pixels + pixel]) }
+                }
+            }
+        default:
+            throw SoilMapError.invalidInput(path: source.path, "a stored tile has the unknown encoding \(encoding) (damaged, or written by another soilmap): re-run that shard")
         }
     }
 }

@@ -23,6 +23,9 @@ public final class OutputTransaction {
     public let overwrite: Bool
     /// Compute each committed file's SHA-256 (manifests); off for plain commands, where nobody reads it.
     public let hashesOutputs: Bool
+    /// Flush each file (and its folder) to disk before it is renamed into place. Off only for a shard's scratch
+    /// maps, which its later steps read and which are deleted when it ends: flushing them is work for nothing.
+    public var flushesToDisk = true
     private let inputs: [(path: String, identity: FileIdentity)]
     private var staged: [Staged] = []
     private var scratches: [String] = []
@@ -110,7 +113,7 @@ public final class OutputTransaction {
                 guard FileManager.default.fileExists(atPath: item.temporary) else {
                     throw SoilMapError.invalidInput(path: item.target, "was not written")
                 }
-                try Self.flush(item.temporary, target: item.target)
+                if flushesToDisk { try Self.flush(item.temporary, target: item.target) }
                 // Checked again now: a directory, an input or another job's file may have appeared at the path.
                 _ = try Self.checkedTarget(item.target, overwrite: overwrite, inputs: inputs, appearedDuringRun: !item.existed)
             }
@@ -134,7 +137,7 @@ public final class OutputTransaction {
                 }
             }
             let folders = Set(staged.map { OutputTransaction.folder(of: $0.target) })
-            for folder in folders { Self.flushFolder(folder) }
+            if flushesToDisk { for folder in folders { Self.flushFolder(folder) } }
             staged.removeAll()
             removeScratches()
             return written
