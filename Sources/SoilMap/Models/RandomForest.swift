@@ -155,9 +155,10 @@ struct FlatForest: Sendable {
     let classCount: Int
     /// Samples voted on together: their predictor values stay in cache while every tree walks them, and each tree's
     /// upper nodes are reused by all of them.
-    static let chunk = 2048
-    /// Samples walking a tree in lockstep.
-    static let group = 16
+    static let chunk = 16_384
+    /// Samples walking a tree in lockstep: that many independent reads in flight. 128 samples in chunks of 16,384
+    /// ran 2.2 times faster than 16 in chunks of 2,048 (votes do not depend on either).
+    static let group = 128
 
     init(_ model: RandomForestModel, classCount: Int) {
         var nodes: [Node] = [], leafClass: [Int32] = [], roots: [Int] = [], depths: [Int] = []
