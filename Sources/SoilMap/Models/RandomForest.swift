@@ -131,51 +131,107 @@ public struct RandomForestModel: Codable, Sendable {
     }
 }
 
-/// The forest flattened for prediction: every tree's nodes in one set of arrays, roots at `roots`.
+/// The forest laid out for prediction. Each tree's nodes are 16-byte records in breadth-first order with the two
+/// children of a node side by side, so a step is `node = child + (x > threshold ? 1 : 0)` without a branch. A leaf
+/// points to itself with an infinite threshold: a sample that reaches it stays there, so a group of samples can
+/// walk a tree in lockstep, their independent memory reads overlapping instead of waiting one after another.
+/// The votes are those of the trees as grown (a value at or below the threshold goes left); samples must have no
+/// NaN predictor (callers drop them).
 struct FlatForest: Sendable {
-    let feature: [Int32]
-    let threshold: [Double]
-    let left: [Int32]
-    let right: [Int32]
-    let value: [Int32]
+    struct Node {
+        var threshold: Double
+        /// Index of the left child within the tree (the right one follows it); the node's own index at a leaf.
+        var child: Int32
+        /// Predictor index (0 at a leaf, where it is read but cannot move the sample).
+        var feature: Int32
+    }
+
+    let nodes: [Node]
+    /// Class index of each node's majority (used at leaves).
+    let leafClass: [Int32]
+    /// Where each tree's nodes start, and how deep it is (edges from the root to its deepest leaf).
     let roots: [Int]
+    let depths: [Int]
     let classCount: Int
+    /// Samples voted on together: their predictor values stay in cache while every tree walks them, and each tree's
+    /// upper nodes are reused by all of them.
+    static let chunk = 16_384
+    /// Samples walking a tree in lockstep: that many independent reads in flight. 128 samples in chunks of 16,384
+    /// voted 1.7 to 2.2 times faster than 16 in chunks of 2,048 (votes do not depend on either).
+    static let group = 128
 
     init(_ model: RandomForestModel, classCount: Int) {
-        var feature: [Int32] = [], threshold: [Double] = [], left: [Int32] = [], right: [Int32] = [], value: [Int32] = [], roots: [Int] = []
+        var nodes: [Node] = [], leafClass: [Int32] = [], roots: [Int] = [], depths: [Int] = []
+        nodes.reserveCapacity(model.trees.reduce(0) { $0 + $1.feature.count })
+        leafClass.reserveCapacity(nodes.capacity)
         for tree in model.trees {
-            let base = feature.count
+            let base = nodes.count
             roots.append(base)
-            feature += tree.feature.map { Int32($0) }
-            threshold += tree.threshold
-            left += tree.left.map { Int32($0 + base) }
-            right += tree.right.map { Int32($0 + base) }
-            value += tree.value.map { Int32($0) }
+            // Breadth first: (node in the grown tree, its place in the layout, its depth).
+            var queue = [(grown: 0, placed: 0, depth: 0)], head = 0, deepest = 0
+            nodes.append(Node(threshold: 0, child: 0, feature: 0))
+            leafClass.append(0)
+            while head < queue.count {
+                let (grown, placed, depth) = queue[head]
+                head += 1
+                deepest = max(deepest, depth)
+                leafClass[base + placed] = Int32(tree.value[grown])
+                if tree.feature[grown] < 0 {
+                    nodes[base + placed] = Node(threshold: .infinity, child: Int32(placed), feature: 0)
+                    continue
+                }
+                let child = nodes.count - base
+                nodes[base + placed] = Node(threshold: tree.threshold[grown], child: Int32(child), feature: Int32(tree.feature[grown]))
+                nodes.append(Node(threshold: 0, child: 0, feature: 0))
+                nodes.append(Node(threshold: 0, child: 0, feature: 0))
+                leafClass.append(0)
+                leafClass.append(0)
+                queue.append((tree.left[grown], child, depth + 1))
+                queue.append((tree.right[grown], child + 1, depth + 1))
+            }
+            depths.append(deepest)
         }
-        (self.feature, self.threshold, self.left, self.right, self.value, self.roots) = (feature, threshold, left, right, value, roots)
-        self.classCount = classCount
+        (self.nodes, self.leafClass, self.roots, self.depths, self.classCount) = (nodes, leafClass, roots, depths, classCount)
     }
 
     /// Votes of every tree for `count` samples whose predictor j is at `values[j * stride + i]`; `votes` holds
-    /// count x classCount counters (zeroed here). Tree by tree, so a tree's nodes stay in cache.
+    /// count x classCount counters (zeroed here).
     func vote(values: UnsafePointer<Double>, stride: Int, count: Int, votes: UnsafeMutablePointer<UInt16>) {
         votes.initialize(repeating: 0, count: count * classCount)
-        feature.withUnsafeBufferPointer { feature in
-            threshold.withUnsafeBufferPointer { threshold in
-                left.withUnsafeBufferPointer { left in
-                    right.withUnsafeBufferPointer { right in
-                        value.withUnsafeBufferPointer { value in
-                            for root in roots {
-                                for sample in 0..<count {
-                                    var node = root
-                                    while feature[node] >= 0 {
-                                        let x = values[Int(feature[node]) * stride + sample]
-                                        node = Int(x <= threshold[node] ? left[node] : right[node])
+        let classCount = classCount, group = Self.group
+        nodes.withUnsafeBufferPointer { allNodes in
+            leafClass.withUnsafeBufferPointer { allLeafClasses in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: group) { at in
+                    var first = 0
+                    while first < count {
+                        let last = min(first + Self.chunk, count)
+                        for (tree, root) in roots.enumerated() {
+                            let nodes = allNodes.baseAddress! + root, leafClasses = allLeafClasses.baseAddress! + root
+                            let depth = depths[tree]
+                            var start = first
+                            while start < last {
+                                let size = min(group, last - start)
+                                for g in 0..<size { at[g] = 0 }
+                                var step = 0
+                                while step < depth {
+                                    // Branch-free: which way a sample goes is data, not a jump to mispredict.
+                                    var changed = 0
+                                    for g in 0..<size {
+                                        let current = at[g]
+                                        let node = nodes[current]
+                                        let x = values[Int(node.feature) &* stride &+ start &+ g]
+                                        let next = Int(node.child) &+ Int(unsafeBitCast(x > node.threshold, to: UInt8.self))
+                                        changed |= next ^ current
+                                        at[g] = next
                                     }
-                                    votes[sample * classCount + Int(value[node])] &+= 1
+                                    if changed == 0 { break }
+                                    step += 1
                                 }
+                                for g in 0..<size { votes[(start + g) * classCount + Int(leafClasses[at[g]])] &+= 1 }
+                                start += size
                             }
                         }
+                        first = last
                     }
                 }
             }
@@ -191,21 +247,6 @@ struct FlatForest: Sendable {
             most = Int(votes[sample * classCount + k])
         }
         return (best, most)
-    }
-
-    /// Predicted class index of each of `count` samples given row-major (`featureCount` values per row).
-    func predict(rows: [Double], featureCount: Int) -> [Int] {
-        let count = rows.count / max(featureCount, 1)
-        guard count > 0 else { return [] }
-        var columns = [Double](repeating: 0, count: rows.count)
-        for i in 0..<count { for j in 0..<featureCount { columns[j * count + i] = rows[i * featureCount + j] } }
-        var votes = [UInt16](repeating: 0, count: count * classCount)
-        return columns.withUnsafeBufferPointer { columns in
-            votes.withUnsafeMutableBufferPointer { votes in
-                vote(values: columns.baseAddress!, stride: count, count: count, votes: votes.baseAddress!)
-                return (0..<count).map { winner(votes.baseAddress!, sample: $0).classIndex }
-            }
-        }
     }
 }
 
@@ -232,11 +273,10 @@ public enum RandomForestTrainer {
         let classes = samples.targets.map { Int($0) }
         var trees: [DecisionTree] = []
         var importance = [Double](repeating: 0, count: p)
+        let grower = TreeGrower(features: samples.features, classes: classes, featureCount: p, classCount: classCount,
+                                classWeight: classWeight, parameters: parameters, sortedOrders: sortedOrders)
         try OrderedParallelMap.run(count: parameters.trees, threads: threads, maxInFlight: 2 * max(threads, 1), makeWorker: {
-            { index in
-                TreeGrower(features: samples.features, classes: classes, featureCount: p, classCount: classCount,
-                           classWeight: classWeight, parameters: parameters, sortedOrders: sortedOrders, tree: index).grow()
-            }
+            { index in grower.grow(tree: index) }
         }, consume: { index, result in
             trees.append(result.tree)
             let total = result.importance.reduce(0, +)
@@ -249,152 +289,46 @@ public enum RandomForestTrainer {
     }
 
     /// Accuracy of the forest on `samples`, and the drop in accuracy when each predictor is shuffled (5 times,
-    /// each shuffle from `SeededRandom(seed, stream: 1_000_000 + 16 x predictor + repeat)`).
-    static func permutationImportance(forest: FlatForest, samples: TrainingSamples, seed: Int) -> (accuracy: Double, importance: [Double]) {
+    /// each shuffle from `SeededRandom(seed, stream: 1_000_000 + 16 x predictor + repeat)`). The shuffles run in
+    /// parallel; the drops are summed in predictor and repeat order, so the result does not depend on `threads`.
+    static func permutationImportance(forest: FlatForest, samples: TrainingSamples, seed: Int, threads: Int) throws -> (accuracy: Double, importance: [Double]) {
         let p = samples.featureCount, n = samples.count
         guard n > 0 else { return (.nan, [Double](repeating: .nan, count: p)) }
-        func accuracy(_ rows: [Double]) -> Double {
-            let predicted = forest.predict(rows: rows, featureCount: p)
-            return Double(zip(predicted, samples.targets).filter { Double($0) == $1 }.count) / Double(n)
+        // Predictor by predictor, as the forest votes on them.
+        var columns = [Double](repeating: 0, count: n * p)
+        for i in 0..<n { for j in 0..<p { columns[j * n + i] = samples.features[i * p + j] } }
+        let targets = samples.targets.map { Int($0) }
+        let sharedColumns = columns
+        @Sendable func accuracy(_ columns: UnsafePointer<Double>, votes: UnsafeMutablePointer<UInt16>) -> Double {
+            forest.vote(values: columns, stride: n, count: n, votes: votes)
+            var correct = 0
+            for i in 0..<n where forest.winner(votes, sample: i).classIndex == targets[i] { correct += 1 }
+            return Double(correct) / Double(n)
         }
-        let base = accuracy(samples.features)
+        var baseVotes = [UInt16](repeating: 0, count: n * forest.classCount)
+        let base = columns.withUnsafeBufferPointer { columns in
+            baseVotes.withUnsafeMutableBufferPointer { accuracy(columns.baseAddress!, votes: $0.baseAddress!) }
+        }
         let repeats = 5
-        let importance = (0..<p).map { j -> Double in
-            var drop = 0.0
-            for trial in 0..<repeats {
+        var drops = [Double](repeating: 0, count: p)
+        try OrderedParallelMap.run(count: p * repeats, threads: threads, maxInFlight: 2 * max(threads, 1), makeWorker: {
+            var mine = sharedColumns
+            var votes = [UInt16](repeating: 0, count: n * forest.classCount)
+            return { index -> Double in
+                let j = index / repeats, trial = index % repeats
                 var generator = SeededRandom(seed: UInt64(bitPattern: Int64(seed)), stream: UInt64(1_000_000 + 16 * j + trial))
                 var order = Array(0..<n)
                 generator.shuffle(&order)
-                var rows = samples.features
-                for i in 0..<n { rows[i * p + j] = samples.features[order[i] * p + j] }
-                drop += base - accuracy(rows)
-            }
-            return drop / Double(repeats)
-        }
-        return (base, importance)
-    }
-}
-
-/// Grows one tree. Samples in a node occupy the same range of every predictor's order array, each range sorted
-/// by its predictor; a split partitions every range stably, so no node sorts anything.
-private struct TreeGrower {
-    let features: [Double]
-    let classes: [Int]
-    let featureCount: Int
-    let classCount: Int
-    let classWeight: [Double]
-    let parameters: ForestHyperParameters
-    let sortedOrders: [[Int32]]
-    let tree: Int
-
-    func grow() -> (tree: DecisionTree, importance: [Double]) {
-        let n = classes.count, p = featureCount, K = classCount
-        var generator = SeededRandom(seed: UInt64(bitPattern: Int64(parameters.seed)), stream: UInt64(tree))
-        var drawn = [Int](repeating: parameters.bootstrap ? 0 : 1, count: n)
-        if parameters.bootstrap { for _ in 0..<n { drawn[generator.below(n)] += 1 } }
-        let weight = (0..<n).map { Double(drawn[$0]) * classWeight[classes[$0]] }
-        let inBag = drawn.filter { $0 > 0 }.count
-        var orders = [Int32](repeating: 0, count: p * inBag)
-        for j in 0..<p {
-            var position = j * inBag
-            for sample in sortedOrders[j] where drawn[Int(sample)] > 0 {
-                orders[position] = sample
-                position += 1
-            }
-        }
-        var scratch = [Int32](repeating: 0, count: inBag)
-        var goesLeft = [Bool](repeating: false, count: n)
-        var nodes = DecisionTree(feature: [], threshold: [], left: [], right: [], value: [])
-        var importance = [Double](repeating: 0, count: p)
-        struct Task { var start: Int; var end: Int; var depth: Int; var parent: Int; var isLeft: Bool }
-        var stack = [Task(start: 0, end: inBag, depth: 0, parent: -1, isLeft: true)]
-        var counts = [Double](repeating: 0, count: K), leftCounts = [Double](repeating: 0, count: K)
-        var candidates = Array(0..<p)
-        while let task = stack.popLast() {
-            let id = nodes.feature.count
-            if task.parent >= 0 {
-                if task.isLeft { nodes.left[task.parent] = id } else { nodes.right[task.parent] = id }
-            }
-            for k in 0..<K { counts[k] = 0 }
-            for position in task.start..<task.end {
-                let sample = Int(orders[position])
-                counts[classes[sample]] += weight[sample]
-            }
-            let total = counts.reduce(0, +)
-            var majority = 0
-            for k in 1..<max(K, 1) where counts[k] > counts[majority] { majority = k }
-            nodes.feature.append(-1)
-            nodes.threshold.append(0)
-            nodes.left.append(-1)
-            nodes.right.append(-1)
-            nodes.value.append(majority)
-            let size = task.end - task.start
-            let sumSquares = counts.reduce(0) { $0 + $1 * $1 }
-            let impurity = total > 0 ? 1 - sumSquares / (total * total) : 0
-            if let maxDepth = parameters.maxDepth, task.depth >= maxDepth { continue }
-            if size < parameters.minSamplesSplit || size < 2 * parameters.minSamplesLeaf || impurity <= 1e-12 { continue }
-            // Predictors in a random order; the first `maxFeatures` that vary in this node are tried.
-            var best: (feature: Int, position: Int, threshold: Double, score: Double)?
-            var tried = 0
-            for slot in 0..<p where tried < parameters.maxFeatures {
-                let pick = slot + generator.below(p - slot)
-                candidates.swapAt(slot, pick)
-                let j = candidates[slot]
-                let base = j * inBag
-                let first = features[Int(orders[base + task.start]) * p + j], last = features[Int(orders[base + task.end - 1]) * p + j]
-                if first == last { continue }
-                tried += 1
-                for k in 0..<K { leftCounts[k] = 0 }
-                var leftWeight = 0.0
-                for position in task.start..<(task.end - 1) {
-                    let sample = Int(orders[base + position])
-                    leftCounts[classes[sample]] += weight[sample]
-                    leftWeight += weight[sample]
-                    let leftSize = position - task.start + 1
-                    if leftSize < parameters.minSamplesLeaf { continue }
-                    if size - leftSize < parameters.minSamplesLeaf { break }
-                    let x = features[sample * p + j], next = features[Int(orders[base + position + 1]) * p + j]
-                    if x == next { continue }
-                    let rightWeight = total - leftWeight
-                    guard leftWeight > 0, rightWeight > 0 else { continue }
-                    var leftSquares = 0.0, rightSquares = 0.0
-                    for k in 0..<K {
-                        leftSquares += leftCounts[k] * leftCounts[k]
-                        let right = counts[k] - leftCounts[k]
-                        rightSquares += right * right
-                    }
-                    // Maximising this minimises the children's weighted Gini impurity.
-                    let score = leftSquares / leftWeight + rightSquares / rightWeight
-                    if best == nil || score > best!.score {
-                        var threshold = x / 2 + next / 2
-                        if threshold >= next || threshold < x { threshold = x }
-                        best = (j, position, threshold, score)
-                    }
+                for i in 0..<n { mine[j * n + i] = sharedColumns[j * n + order[i]] }
+                let shuffled = mine.withUnsafeBufferPointer { mine in
+                    votes.withUnsafeMutableBufferPointer { accuracy(mine.baseAddress!, votes: $0.baseAddress!) }
                 }
+                for i in 0..<n { mine[j * n + i] = sharedColumns[j * n + i] }
+                return shuffled
             }
-            guard let split = best else { continue }
-            // Impurity decrease, weighted: W g(node) - W_L g(L) - W_R g(R) = score - sumSquares / W.
-            importance[split.feature] += split.score - sumSquares / total
-            let splitBase = split.feature * inBag
-            for position in task.start..<task.end {
-                goesLeft[Int(orders[splitBase + position])] = position <= split.position
-            }
-            let leftSize = split.position - task.start + 1
-            for j in 0..<p {
-                let base = j * inBag
-                var leftEnd = 0, rightEnd = leftSize
-                for position in task.start..<task.end {
-                    let sample = orders[base + position]
-                    if goesLeft[Int(sample)] { scratch[leftEnd] = sample; leftEnd += 1 } else { scratch[rightEnd] = sample; rightEnd += 1 }
-                }
-                for offset in 0..<size { orders[base + task.start + offset] = scratch[offset] }
-            }
-            nodes.feature[id] = split.feature
-            nodes.threshold[id] = split.threshold
-            let middle = task.start + leftSize
-            stack.append(Task(start: middle, end: task.end, depth: task.depth + 1, parent: id, isLeft: false))
-            stack.append(Task(start: task.start, end: middle, depth: task.depth + 1, parent: id, isLeft: true))
-        }
-        return (nodes, importance)
+        }, consume: { index, shuffled in
+            drops[index / repeats] += base - shuffled
+        })
+        return (base, drops.map { $0 / Double(repeats) })
     }
 }

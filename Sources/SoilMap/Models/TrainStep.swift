@@ -270,8 +270,8 @@ public struct TrainStep: Step {
         var forest = RandomForestModel(hyperParameters: parameters, trees: trees, impurityImportance: importance, permutationImportance: [],
                                        assessedOn: split.validation.isEmpty ? "training" : "validation", accuracy: .nan)
         let assessed = split.validation.isEmpty ? training : all.subset(split.validation)
-        let measured = RandomForestTrainer.permutationImportance(forest: FlatForest(forest, classCount: classCount), samples: assessed,
-                                                                 seed: resolved.seed ?? 0)
+        let measured = try RandomForestTrainer.permutationImportance(forest: FlatForest(forest, classCount: classCount), samples: assessed,
+                                                                     seed: resolved.seed ?? 0, threads: context.threads)
         forest.accuracy = measured.accuracy
         forest.permutationImportance = measured.importance
         var record = record(training, resolved)
