@@ -12,9 +12,9 @@ enum SDGSummaryTables {
         for (index, indicator) in indicators.enumerated() {
             for (slot, name) in statusClasses {
                 let area = tally.status[index][slot]
-                lines.append([csv(indicator), name, number(area), percent(area, of: tally.totalArea)].joined(separator: ","))
+                lines.append([csv(indicator), name, km2(area), percent(area, of: tally.totalArea)].joined(separator: ","))
             }
-            lines.append([csv(indicator), "Total", number(tally.totalArea), tally.totalArea > 0 ? "100" : ""].joined(separator: ","))
+            lines.append([csv(indicator), "Total", km2(tally.totalArea), tally.totalArea > 0 ? "100" : ""].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -29,9 +29,9 @@ enum SDGSummaryTables {
             let row = slots.map { tally.transitions[from * 8 + $0] }
             for index in row.indices { columnTotals[index] += row[index] }
             let label = from == 0 ? "No data" : classes[from - 1].label
-            lines.append(([from == 0 ? "" : String(from), csv(label)] + row.map(number) + [number(row.reduce(0, +))]).joined(separator: ","))
+            lines.append(([from == 0 ? "" : String(from), csv(label)] + row.map(km2) + [km2(row.reduce(0, +))]).joined(separator: ","))
         }
-        lines.append((["", "Total"] + columnTotals.map(number) + [number(tally.totalArea)]).joined(separator: ","))
+        lines.append((["", "Total"] + columnTotals.map(km2) + [km2(tally.totalArea)]).joined(separator: ","))
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -42,10 +42,10 @@ enum SDGSummaryTables {
             let baseline = (0..<8).reduce(0.0) { $0 + tally.transitions[slot * 8 + $1] }
             let target = (0..<8).reduce(0.0) { $0 + tally.transitions[$1 * 8 + slot] }
             let label = slot == 0 ? "No data" : UNCCDLandCover.classes[slot - 1].label
-            lines.append([slot == 0 ? "" : String(slot), csv(label), number(baseline), number(target), number(target - baseline),
+            lines.append([slot == 0 ? "" : String(slot), csv(label), km2(baseline), km2(target), km2(target - baseline),
                           percent(target - baseline, of: baseline)].joined(separator: ","))
         }
-        lines.append(["", "Total", number(tally.totalArea), number(tally.totalArea), "0", "0"].joined(separator: ","))
+        lines.append(["", "Total", km2(tally.totalArea), km2(tally.totalArea), "0", "0"].joined(separator: ","))
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -63,12 +63,12 @@ enum SDGSummaryTables {
             for to in UNCCDLandCover.classes {
                 let areas = row([from.value * 8 + to.value])
                 lines.append(([String(from.value), csv(from.label), String(to.value), csv(to.label)]
-                              + (1...5).map { number(areas[$0]) } + [number(areas[0]), number(areas.reduce(0, +))]).joined(separator: ","))
+                              + (1...5).map { km2(areas[$0]) } + [km2(areas[0]), km2(areas.reduce(0, +))]).joined(separator: ","))
             }
         }
         let noLandCover = (0..<64).filter { $0 / 8 == 0 || $0 % 8 == 0 }
         let areas = row(noLandCover)
-        lines.append((["", "No data", "", "No data"] + (1...5).map { number(areas[$0]) } + [number(areas[0]), number(areas.reduce(0, +))])
+        lines.append((["", "No data", "", "No data"] + (1...5).map { km2(areas[$0]) } + [km2(areas[0]), km2(areas.reduce(0, +))])
             .joined(separator: ","))
         return lines.joined(separator: "\n") + "\n"
     }
@@ -84,11 +84,11 @@ enum SDGSummaryTables {
                 sums[0] += tally.stockArea[slot]
                 sums[1] += initial
                 sums[2] += final
-                lines.append([String(from.value), csv(from.label), String(to.value), csv(to.label), number(tally.stockArea[slot]),
-                              number(initial), number(final), number(final - initial), percent(final - initial, of: initial)].joined(separator: ","))
+                lines.append([String(from.value), csv(from.label), String(to.value), csv(to.label), km2(tally.stockArea[slot]),
+                              tonnes(initial), tonnes(final), tonnes(final - initial), percent(final - initial, of: initial)].joined(separator: ","))
             }
         }
-        lines.append(["", "Total", "", "", number(sums[0]), number(sums[1]), number(sums[2]), number(sums[2] - sums[1]),
+        lines.append(["", "Total", "", "", km2(sums[0]), tonnes(sums[1]), tonnes(sums[2]), tonnes(sums[2] - sums[1]),
                       percent(sums[2] - sums[1], of: sums[1])].joined(separator: ","))
         return lines.joined(separator: "\n") + "\n"
     }
@@ -102,15 +102,20 @@ enum SDGSummaryTables {
             let baseline = tally.baselineStockByClass[landClass.value], target = tally.targetStockByClass[landClass.value]
             totals[0] += baseline
             totals[1] += target
-            lines.append([String(landClass.value), csv(landClass.label), number(baseline), number(target), number(target - baseline),
+            lines.append([String(landClass.value), csv(landClass.label), tonnes(baseline), tonnes(target), tonnes(target - baseline),
                           percent(target - baseline, of: baseline)].joined(separator: ","))
         }
-        lines.append(["", "Total", number(totals[0]), number(totals[1]), number(totals[1] - totals[0]),
+        lines.append(["", "Total", tonnes(totals[0]), tonnes(totals[1]), tonnes(totals[1] - totals[0]),
                       percent(totals[1] - totals[0], of: totals[0])].joined(separator: ","))
         return lines.joined(separator: "\n") + "\n"
     }
 
     static func percent(_ part: Double, of whole: Double) -> String { whole != 0 ? number(100 * part / whole) : "" }
+
+    /// Areas to the square metre and stocks to the kilogram: sums of row areas carry rounding noise in their last
+    /// digits (34972.19999999999), which says nothing and reads badly.
+    static func km2(_ value: Double) -> String { number((value * 1e6).rounded() / 1e6) }
+    static func tonnes(_ value: Double) -> String { number((value * 1e3).rounded() / 1e3) }
 
     /// Shortest text that reads back as the same Double.
     static func number(_ value: Double) -> String {
