@@ -67,6 +67,10 @@ public func run(_ executable: String, _ arguments: [String], timeout: Duration) 
         exited.wait()
     }
     readers.wait()
+    // Closed now, not at some later deinit: a test process runs soilmap thousands of times, and with hundreds of
+    // pipe descriptors open, Foundation's Process.run (swift-corelibs-foundation 6.3, findMaximumOpenFromProcSelfFD)
+    // over-reads a /proc/self/fd entry and crashes now and then (swiftlang/swift-corelibs-foundation#5472).
+    for pipe in [out, err] { try? pipe.fileHandleForReading.close() }
     let signalled = process.terminationReason == .uncaughtSignal
     return BoundedProcessResult(status: process.terminationStatus, stdout: String(decoding: stdout.data, as: UTF8.self),
                                 stderr: String(decoding: stderr.data, as: UTF8.self),
