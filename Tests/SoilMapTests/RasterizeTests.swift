@@ -80,7 +80,13 @@ import GDAL
         try """
         {"type": "FeatureCollection", "features": [{"type": "Feature", "id": 1, "properties": {"v": 2.5}, "geometry": {"type": "Point", "coordinates": [-34.85, -8.0]}}]}
         """.write(toFile: points, atomically: true, encoding: .utf8)
+        // The tracts without their .prj: their lon/lat would be taken as UTM metres and nothing burnt.
+        for part in ["shp", "shx", "dbf"] {
+            try FileManager.default.copyItem(atPath: Repository.path("samples/olinda/olinda1.\(part)"), toPath: directory.path("noprj.\(part)"))
+        }
+        let noPRJ = directory.path("noprj.shp")
         let cases: [([String], String)] = [
+            ([noPRJ, "--field", "V014", "--like", Self.landsat], "soilmap: \(noPRJ): layer 'noprj' has no CRS"),
             ([Self.tracts, "--field", "NOPE", "--like", Self.landsat], "soilmap: \(Self.tracts): layer 'olinda1' has no field 'NOPE'"),
             ([Self.tracts, "--field", "V014"], "soilmap: give the grid: --like RASTER, or --te XMIN YMIN XMAX YMAX and --tr XRES YRES"),
             ([Self.tracts, "--field", "V014", "--like", directory.path("missing.tif")], "soilmap: \(directory.path("missing.tif")): "),
@@ -92,6 +98,6 @@ import GDAL
             #expect(result.stderr.hasPrefix(message), "\(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["points.geojson"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted() == ["noprj.dbf", "noprj.shp", "noprj.shx", "points.geojson"])
     }
 }

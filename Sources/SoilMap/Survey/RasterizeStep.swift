@@ -117,6 +117,10 @@ public struct RasterizeStep: Step {
         let fieldType = layer.fields[fieldIndex].type
         let categorical = resolved.categorical == true || fieldType == .string
         let grid = try resolved.gridParameters.grid(pointsCRS: layer.spatialReference?.wkt() ?? "")
+        // Without a CRS GDAL would take the polygons' coordinates as the grid's and burn nothing (or the wrong cells).
+        if layer.spatialReference == nil, !grid.crsWKT.isEmpty {
+            throw SoilMapError.invalidInput(path: parameters.polygons, "layer '\(layer.name)' has no CRS (a shapefile without its .prj?), so its polygons cannot be placed on the grid")
+        }
 
         // Every feature with a value, in layer order (a later polygon covers an earlier one, as in gdal_rasterize).
         var features: [(value: FieldValue, geometry: Geometry)] = []
