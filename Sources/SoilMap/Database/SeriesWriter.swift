@@ -29,20 +29,7 @@ public enum SeriesWriter {
     /// CSV text, as `write` puts in a .csv file.
     public static func csv(_ result: SeriesQuery.Result) -> String {
         let (columns, rows) = table(result)
-        func quote(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
-        var text = columns.map { quote($0.name) }.joined(separator: ",") + "\n"
-        for row in rows {
-            text += row.map { value -> String in
-                switch value {
-                case .null: return ""
-                case .integer(let number): return String(number)
-                case .real(let number): return number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
-                case .string(let string): return quote(string)
-                }
-            }.joined(separator: ",") + "\n"
-        }
+        let text = CSVText.text(header: columns.map(\.name), rows: rows)
         return text
     }
 

@@ -101,20 +101,7 @@ public enum ZonalWriter {
 
     static func writeCSV(_ result: ZonalResult, to path: String) throws {
         let (columns, rows) = table(result)
-        func quote(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
-        var text = columns.map { quote($0.name) }.joined(separator: ",") + "\n"
-        for row in rows {
-            text += row.map { value -> String in
-                switch value {
-                case .null: return ""
-                case .integer(let number): return String(number)
-                case .real(let number): return number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
-                case .string(let string): return quote(string)
-                }
-            }.joined(separator: ",") + "\n"
-        }
+        let text = CSVText.text(header: columns.map(\.name), rows: rows)
         do { try text.write(toFile: path, atomically: false, encoding: .utf8) } catch {
             throw SoilMapError.invalidInput(path: path, "cannot be written (\(error.localizedDescription))")
         }
