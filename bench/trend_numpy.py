@@ -6,7 +6,7 @@ tau-b, the number of valid years and the SDG 15.3.1 trajectory (sign of the OLS 
 the bands of `soilmap trend` in its order. Nodata (and NaN) is a missing year; fewer than --min-years valid years:
 nodata (-9999) in every band. Blocks of --block x --block pixels; all arithmetic in float64, written as Float32.
 
-Usage: trend_numpy.py --years 2001,...,2020 [--block 256] [--min-years 4] [--co K=V ...] OUT.tif IN.tif...
+Usage: trend_numpy.py --years 2001,...,2020 [--block 256] [--min-years 4] [--nanmedian] [--co K=V ...] OUT.tif IN.tif...
 """
 import argparse
 import sys
@@ -20,7 +20,7 @@ NODATA = -9999.0
 BANDS = ["ols_slope", "ols_intercept", "sen_slope", "mk_s", "mk_var", "mk_z", "mk_p", "tau", "n", "trajectory"]
 
 
-def trend(values, years, min_years):
+def trend(values, years, min_years, nanmedian=False):
     """values: (T, P) float64 with NaN for missing years; returns (10, P) float64."""
     T, P = values.shape
     valid = ~np.isnan(values)
@@ -39,13 +39,17 @@ def trend(values, years, min_years):
         difference = values[j] - values[i]
         s = np.where(pair_valid, np.sign(difference), 0).sum(axis=0)
         # Theil-Sen: sort each pixel's pairwise slopes (missing pairs as NaN, which sort last), then take the middle
-        # of its valid ones (np.nanmedian gives the same, several times slower).
+        # of its valid ones; --nanmedian takes np.nanmedian instead, as most scripts do.
         slopes = np.where(pair_valid, difference / (years[j] - years[i])[:, None], np.nan).T
-        slopes.sort(axis=1)
-        m = pair_valid.sum(axis=0)
-        low = np.take_along_axis(slopes, np.maximum((m - 1) // 2, 0)[:, None], axis=1)[:, 0]
-        high = np.take_along_axis(slopes, np.minimum(m // 2, len(i) - 1)[:, None], axis=1)[:, 0]
-        sen = (low + high) / 2
+        if nanmedian:
+            # As the issue's peer is written (np.nanmedian of the slopes: the same values, about 1.7x slower here).
+            sen = np.nanmedian(slopes, axis=1)
+        else:
+            slopes.sort(axis=1)
+            m = pair_valid.sum(axis=0)
+            low = np.take_along_axis(slopes, np.maximum((m - 1) // 2, 0)[:, None], axis=1)[:, 0]
+            high = np.take_along_axis(slopes, np.minimum(m // 2, len(i) - 1)[:, None], axis=1)[:, 0]
+            sen = (low + high) / 2
 
         # c_k: how many valid values equal value k (itself included); a group of t ties gives t such k, each c = t.
         equal = (values[:, None, :] == values[None, :, :]) & valid[:, None, :] & valid[None, :, :]
@@ -71,6 +75,7 @@ def main():
     parser.add_argument("--block", type=int, default=256)
     parser.add_argument("--min-years", type=int, default=4)
     parser.add_argument("--co", action="append", default=[])
+    parser.add_argument("--nanmedian", action="store_true", help="Theil-Sen by np.nanmedian instead of a sort")
     parser.add_argument("output")
     parser.add_argument("inputs", nargs="+")
     a = parser.parse_args()
@@ -96,7 +101,7 @@ def main():
                 if nodata[t] is not None:
                     v[v == nodata[t]] = np.nan
                 stack[t] = v
-            result = trend(stack, years, a.min_years).astype(np.float32)
+            result = trend(stack, years, a.min_years, a.nanmedian).astype(np.float32)
             for k in range(len(BANDS)):
                 out.GetRasterBand(k + 1).WriteArray(result[k].reshape(h, w), x0, y0)
     out.FlushCache()
