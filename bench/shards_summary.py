@@ -6,7 +6,7 @@ Every round is a single run followed by every N: the overhead of N shards is tak
 round's single run (so a load that changes between rounds weighs on both sides), and the table gives medians over
 the rounds. Labels without @round (older files) are round 1.
 
-Usage: shards_summary.py TIMES.tsv SIZE THREADS CORES LOAD
+Usage: shards_summary.py TIMES.tsv SIZE THREADS CORES LOAD [PIPELINE.yaml]
 """
 import statistics
 import sys
@@ -19,6 +19,7 @@ def split_label(label):
 
 def main():
     path, size, threads, cores, load = sys.argv[1:6]
+    pipeline = sys.argv[6] if len(sys.argv) > 6 else "bench/pipeline-10980.yaml"
     times, identical, parts = {}, {}, {}
     for line in open(path):
         fields = line.split()
@@ -39,7 +40,7 @@ def main():
     if not singles:
         print("## Shards: the single run failed\n")
         return
-    print(f"## Shards: the benchmark pipeline on a {size} × {size} tile, N shards one after another + the merge\n")
+    print(f"## Shards: {pipeline} on a {size} × {size} grid, N shards one after another + the merge\n")
     print(f"One node ({cores} cores shared with other work; load average at the end: {load}), --threads {threads} for "
           f"every process; {len(rounds)} round(s), each a single run then every N; medians over the rounds. Wall and "
           "CPU time (user + system) from /usr/bin/time, peak resident memory (RSS). \"vs single\": total CPU of the "

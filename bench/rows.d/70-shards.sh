@@ -5,14 +5,26 @@
 # the merge cost (wall, CPU, peak memory), the total CPU against the single run (the overhead of sharding), and
 # whether the merged outputs are byte-identical. One node: this shows overhead and balance, not speed-up.
 # BENCH_SHARDS_SIZE=4096 runs it on a 4096 x 4096 tile made the same way (a reduced size under load).
+# BENCH_SHARDS_PIPELINE=trend runs bench/pipeline-trend.yaml instead: 20 annual rasters -> every trend statistic ->
+# the Theil-Sen slope per commune, about 25x the work per pixel (results: bench/results/shards-trend.md).
 # BENCH_SHARDS_REPEAT=R (default 1) repeats the whole sequence (single run, then every N) R times, interleaved, so
 # that a changing load weighs on the single run and the shards alike; the table gives medians.
 # Results: bench/results/shards.md.
 if [[ ${BENCH_SHARDS:-${BENCH_FULL:-0}} == 1 ]]; then
     SSIZE=${BENCH_SHARDS_SIZE:-10980}
+    SPIPE=${BENCH_SHARDS_PIPELINE:-index}
     SDIR=$BENCH_WORK/shards-$SSIZE
+    [[ $SPIPE == index ]] || SDIR=$BENCH_WORK/shards-$SPIPE-$SSIZE
     mkdir -p "$SDIR"
-    if [[ $SSIZE == 10980 ]]; then
+    if [[ $SPIPE == trend ]]; then
+        # 20 annual rasters (the trend row's inputs, shared with it) and communes on their grid.
+        STREND=$BENCH_WORK/trend_$SSIZE
+        "$SYS_PY" bench/trend_setup.py "$STREND" "$SSIZE" 20 >&2
+        [[ -s $SDIR/communes.gpkg ]] || "$SYS_PY" bench/zonal_setup.py "$STREND/ndvi_2001.tif" "$SDIR/communes.gpkg" >&2
+        mkdir -p "$SDIR/work" && ln -sfn "$STREND" "$SDIR/work/trend" && ln -sf "$SDIR/communes.gpkg" "$SDIR/work/communes.gpkg"
+        SFILE=bench/pipeline-trend.yaml
+        SOUTPUTS=(trend.tif slope_by_commune.csv)
+    elif [[ $SSIZE == 10980 ]]; then
         # The benchmark tile's red and NIR bands (the same files ensure_s2_input makes; the other bands are not read).
         "$SYS_PY" "$BENCH_DIR/gen_input.py" "$S2_DIR" 10980 B04=3 B08=4 >&2
         SINPUT=$S2_DIR
@@ -20,10 +32,13 @@ if [[ ${BENCH_SHARDS:-${BENCH_FULL:-0}} == 1 ]]; then
         SINPUT=$SDIR/s2
         [[ -s $SINPUT/B08.tif ]] || "$SYS_PY" "$BENCH_DIR/gen_input.py" "$SINPUT" "$SSIZE" B04=3 B08=4 >&2
     fi
-    [[ -s $SDIR/communes.gpkg ]] || "$SYS_PY" bench/zonal_setup.py "$SINPUT/B04.tif" "$SDIR/communes.gpkg" >&2
-    # The pipeline reads ${work}/s2 and ${work}/communes.gpkg.
-    mkdir -p "$SDIR/work" && ln -sfn "$SINPUT" "$SDIR/work/s2" && ln -sf "$SDIR/communes.gpkg" "$SDIR/work/communes.gpkg"
-    SFILE=bench/pipeline-10980.yaml
+    if [[ $SPIPE != trend ]]; then
+        [[ -s $SDIR/communes.gpkg ]] || "$SYS_PY" bench/zonal_setup.py "$SINPUT/B04.tif" "$SDIR/communes.gpkg" >&2
+        # The pipeline reads ${work}/s2 and ${work}/communes.gpkg.
+        mkdir -p "$SDIR/work" && ln -sfn "$SINPUT" "$SDIR/work/s2" && ln -sf "$SDIR/communes.gpkg" "$SDIR/work/communes.gpkg"
+        SFILE=bench/pipeline-10980.yaml
+        SOUTPUTS=(ndvi.tif ndvi_classes.tif classes_by_commune.csv)
+    fi
     STSV=$SDIR/times.tsv
     : >"$STSV"
     # One timed command: label, then the command; appends "label wall user sys maxrss_kb status" to $STSV.
@@ -47,7 +62,7 @@ if [[ ${BENCH_SHARDS:-${BENCH_FULL:-0}} == 1 ]]; then
             done
             bench_log "shards: merge of $count, round $rep"
             shard_time "merge$count@$rep" "$SOILMAP" merge "$SDIR/run$count" --threads "$BENCH_THREADS" -q
-            if (cd "$SDIR/single" && sha256sum ndvi.tif ndvi_classes.tif classes_by_commune.csv) |
+            if (cd "$SDIR/single" && sha256sum "${SOUTPUTS[@]}") |
                 (cd "$SDIR/run$count" && sha256sum -c --quiet) >/dev/null 2>&1; then
                 echo "identical$count@$rep yes" >>"$STSV"
             else
@@ -58,7 +73,9 @@ if [[ ${BENCH_SHARDS:-${BENCH_FULL:-0}} == 1 ]]; then
         done
     done
     mkdir -p "$BENCH_RESULTS"
-    "$SYS_PY" bench/shards_summary.py "$STSV" "$SSIZE" "$BENCH_THREADS" "$(nproc)" "$(uptime | sed 's/.*load average: //')" \
-        >"$BENCH_RESULTS/shards.md"
-    cat "$BENCH_RESULTS/shards.md"
+    SRESULT=shards.md
+    [[ $SPIPE == index ]] || SRESULT=shards-$SPIPE.md
+    "$SYS_PY" bench/shards_summary.py "$STSV" "$SSIZE" "$BENCH_THREADS" "$(nproc)" "$(uptime | sed 's/.*load average: //')" "$SFILE" \
+        >"$BENCH_RESULTS/$SRESULT"
+    cat "$BENCH_RESULTS/$SRESULT"
 fi
