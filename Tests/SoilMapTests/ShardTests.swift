@@ -255,6 +255,35 @@ import GDAL
         #expect(throws: SoilMapError.self) { try ShardSpec.fromSlurm(["SLURM_ARRAY_TASK_ID": "5"]) }
     }
 
+    /// What `soilmap slurm` makes of squeue's answer about its last submission (the real squeue is exercised by
+    /// Tests/slurm/run.sh): active entries refuse, naming each; ended or forgotten jobs let it submit.
+    @Test func anEarlierSubmissionStillQueuedRefusesAnother() throws {
+        let submission = SlurmSubmission(arrayJob: "1234", mergeJob: "1235", jobNames: ["soilmap-demo-shards", "soilmap-demo-merge"],
+                                         shards: [0, 1, 2, 3], count: 4)
+        #expect(SlurmQueue.arguments(for: submission) == ["--noheader", "--format=%i|%T", "--jobs=1234,1235",
+                                                          "--name=soilmap-demo-shards,soilmap-demo-merge"])
+        let queued = try SlurmQueue.parse(output: "1234_[1-3]|PENDING\n1234_0|RUNNING\n1235|PENDING\n", errors: "", status: 0)
+        #expect(queued.active.map(\.id) == ["1234_[1-3]", "1234_0", "1235"])
+        let refusal = try #require(queued.refusal(for: submission, runDirectory: "/runs/demo"))
+        #expect(refusal.description.contains("/runs/demo"))
+        #expect(refusal.description.contains("1234_[1-3] pending, 1234_0 running, 1235 pending"))
+        #expect(refusal.description.contains("scancel 1234 1235"))
+        // Ended jobs that squeue still shows for a while, an empty answer, and ids the controller has forgotten.
+        let ended = try SlurmQueue.parse(output: "1234_0|COMPLETED\n1234_1|FAILED\n1235|CANCELLED\n", errors: "", status: 0)
+        #expect(ended.refusal(for: submission, runDirectory: "/runs/demo") == nil)
+        #expect(try SlurmQueue.parse(output: "", errors: "", status: 0).refusal(for: submission, runDirectory: "r") == nil)
+        let forgotten = try SlurmQueue.parse(output: "", errors: "slurm_load_jobs error: Invalid job id specified\n", status: 1)
+        #expect(forgotten.entries.isEmpty)
+        // Any other failure of squeue is an error, not "nothing queued".
+        #expect(throws: SoilMapError.self) {
+            try SlurmQueue.parse(output: "", errors: "slurm_load_jobs error: Unable to contact slurm controller\n", status: 1)
+        }
+        // The record survives a round trip through its file.
+        let folder = TemporaryDirectory()
+        try submission.save(in: folder.url.path)
+        #expect(SlurmSubmission.load(from: folder.url.path) == submission)
+    }
+
     @Test func accumulatorsComeBackBitForBit() throws {
         var histogram = ZoneAccumulator(keepHistogram: true, keepValues: false)
         var values = ZoneAccumulator(keepHistogram: false, keepValues: true)

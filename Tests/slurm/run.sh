@@ -2,8 +2,9 @@
 # A real one-node Slurm cluster on localhost, for `soilmap slurm`: Debian's slurm-wlm (22.05) with a private munge,
 # started without systemd, as root; the demo pipeline run as 4 shards (one job array) + the merge (afterok); the
 # merged maps and tables compared byte for byte with a single run; then shard 2's output damaged and `soilmap slurm`
-# run again: only shard 2 is submitted again, and the merge gives the same bytes. Every daemon is stopped by its PID
-# and the scratch folder removed, whatever happens.
+# run again: only shard 2 is submitted again, and the merge gives the same bytes; then a submission held in the queue:
+# submitting again is refused, and once released it gives the same bytes. Every daemon is stopped by its PID and the
+# scratch folder removed, whatever happens.
 #   Tests/slurm/run.sh            (as root; installs slurm-wlm and munge when missing; SOILMAP=path to use a build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -146,3 +147,20 @@ submit_and_wait
 grep -q "array 2 of 0-3" <<<"$submitted" || { echo "slurm test: expected only shard 2 to be submitted again" >&2; exit 1; }
 diff <(outputs "$work/single") <(outputs "$work/run") || { echo "slurm test: outputs after the re-run differ" >&2; exit 1; }
 echo "slurm test: shard 2 damaged, submitted again alone, merged: byte-identical"
+
+# A submission still in the queue (held here, so that it cannot end before the check): submitting again is refused
+# with one line naming the jobs, and nothing else is submitted; released, it runs to the same outputs.
+output=$("$SOILMAP" slurm pipelines/demo.yaml --shards 4 --set out="$work/held" --partition debug --time 00:10:00 --hold 2>/dev/null)
+mapfile -t held < <(sed -n 's/^[a-z]*: job \([0-9]*\).*/\1/p' <<<"$output")
+[[ ${#held[@]} -eq 2 ]] || { echo "slurm test: the held submission printed no two job ids" >&2; exit 1; }
+if "$SOILMAP" slurm pipelines/demo.yaml --shards 4 --set out="$work/held" --partition debug --time 00:10:00 >"$work/again.out" 2>"$work/again.err"; then
+    echo "slurm test: a second submission was accepted while the first was still queued" >&2; exit 1
+fi
+grep -q "still in the queue" "$work/again.err" && grep -q "scancel ${held[0]} ${held[1]}" "$work/again.err" ||
+    { echo "slurm test: the refusal does not name the queued jobs: $(cat "$work/again.err")" >&2; exit 1; }
+[[ $(squeue -h -o %i | grep -c .) -le 2 ]] || { echo "slurm test: the refused submission queued jobs anyway" >&2; squeue >&2; exit 1; }
+echo "slurm test: a second submission while the first is queued is refused: $(cat "$work/again.err")"
+scontrol release "$(IFS=,; echo "${held[*]}")"
+wait_jobs "${held[@]}"
+diff <(outputs "$work/single") <(outputs "$work/held") || { echo "slurm test: outputs of the released jobs differ" >&2; exit 1; }
+echo "slurm test: released, merged: byte-identical"

@@ -47,10 +47,13 @@ public struct SlurmScripts: Sendable {
     public var shardsScriptPath: String { (folder as NSString).appendingPathComponent("shards.sbatch") }
     public var mergeScriptPath: String { (folder as NSString).appendingPathComponent("merge.sbatch") }
 
+    public var shardsJobName: String { "\(name)-shards" }
+    public var mergeJobName: String { "\(name)-merge" }
+
     /// The job array over `shards` (all of them, or those to run again). Each task is told its shard and the
     /// count explicitly: a re-submitted array of a few tasks has another SLURM_ARRAY_TASK_COUNT.
     public func shardsScript(shards: [Int]) -> String {
-        header(job: "\(name)-shards", log: "shard-%a-%A.out") + [
+        header(job: shardsJobName, log: "shard-%a-%A.out") + [
             "#SBATCH --array=\(Self.arraySpec(shards))",
             "set -euo pipefail",
             "exec \(quoted(executable)) run \(quoted(pipeline))\(setArguments) --run-dir \(quoted(runDirectory)) \\",
@@ -60,7 +63,7 @@ public struct SlurmScripts: Sendable {
     }
 
     public var mergeScript: String {
-        header(job: "\(name)-merge", log: "merge-%j.out") + [
+        header(job: mergeJobName, log: "merge-%j.out") + [
             "set -euo pipefail",
             "exec \(quoted(executable)) merge \(quoted(runDirectory)) --threads \"${SLURM_CPUS_PER_TASK:-\(resources.cpus)}\" --log-format text",
             "",
