@@ -7,7 +7,8 @@
 #       once with np.nanmedian (a'), as most scripts write it;
 #   (b) GRASS r.series method=slope (OLS slope only; grass-core, inputs linked with r.external in a throwaway
 #       location made here), at full size and on the window, beside soilmap with `--statistics ols_slope` (the
-#       same single statistic);
+#       same single statistic), each writing its own compressed format (GRASS: DCELL with ZSTD; soilmap: its
+#       default GeoTIFF, ZSTD level 1);
 #   (c) scipy per pixel (theilslopes + kendalltau in a loop, bench/trend_scipy.py) on a BENCH_TREND_SCIPY_WINDOW²
 #       (512²) window, soilmap beside it;
 # and the read floor (decoding the 20 inputs, bench/floor_read.py). BENCH_TREND_FULLSIZE=0 skips the full-size
@@ -80,8 +81,10 @@ if [[ ${BENCH_TREND:-${BENCH_FULL:-0}} == 1 ]]; then
     cp -f "$O/numpy_win.tif" "$TDIR/numpy_win.tif" 2>/dev/null || true
     # The same numpy with np.nanmedian for Theil-Sen, as most scripts write it; the issue's "about 35 s" peer.
     time_row "numpy block-wise, np.nanmedian (a')" "$SYS_PY" bench/trend_numpy.py --nanmedian --years "$TYEARS" "${TCO[@]}" "$O/numpy_nan_win.tif" "${TW[@]}"
+    # Against GRASS each tool writes its own compressed format: GRASS 8.2 a DCELL raster with ZSTD, soilmap its
+    # default GeoTIFF encoding (ZSTD level 1), not the DEFLATE the numpy rows share.
     time_row_soilmap "soilmap trend --statistics ols_slope (window)" trend "${TW[@]}" --years "$TYEARS" --statistics ols_slope \
-        -o "$O/soilmap_win_slope.tif" --threads "$BENCH_THREADS" --overwrite -q "${TCO[@]}"
+        -o "$O/soilmap_win_slope.tif" --threads "$BENCH_THREADS" --overwrite -q
     if [[ $GRASS_OK == 1 ]]; then
         time_row "GRASS r.series method=slope (b, window)" grass_slope "$GWIN" win_slope
     else
@@ -103,7 +106,7 @@ if [[ ${BENCH_TREND:-${BENCH_FULL:-0}} == 1 ]]; then
         time_row_soilmap "soilmap trend" trend "${TFULL[@]}" --years "$TYEARS" -o "$O/soilmap_full.tif" \
             --threads "$BENCH_THREADS" --overwrite -q "${TCO[@]}"
         time_row_soilmap "soilmap trend --statistics ols_slope" trend "${TFULL[@]}" --years "$TYEARS" --statistics ols_slope \
-            -o "$O/soilmap_full_slope.tif" --threads "$BENCH_THREADS" --overwrite -q "${TCO[@]}"
+            -o "$O/soilmap_full_slope.tif" --threads "$BENCH_THREADS" --overwrite -q
         if [[ $GRASS_OK == 1 ]]; then
             time_row "GRASS r.series method=slope (b)" grass_slope "$GFULL" full_slope
         else
