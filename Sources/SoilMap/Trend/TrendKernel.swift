@@ -1,3 +1,4 @@
+import CTrendKernel
 import Foundation
 import GDAL
 
@@ -30,6 +31,11 @@ final class TrendKernel: TileKernel {
     private let validValues: UnsafeMutablePointer<Double>
     private let pairScratch: UnsafeMutablePointer<Double>
     private let medianScratch: UnsafeMutablePointer<Double>
+    /// The AVX2 Theil-Sen's slopes and partitions (three buffers of the pairs' count + 8), when the CPU has AVX2.
+    private let vectorScratch: UnsafeMutablePointer<Double>?
+    /// Whether this CPU runs the AVX2 Theil-Sen (same bits as the portable path, faster); SOILMAP_NO_AVX2=1 turns
+    /// it off, to compare the two paths.
+    static let vectorTheilSen = soilmap_theil_sen_has_avx2() == 1 && ProcessInfo.processInfo.environment["SOILMAP_NO_AVX2"] == nil
 
     init(years: [Int], minimumYears: Int, noData: Double, selection: TrendBandSelection = .all, trendsEarthSmallSlope: Double? = nil) {
         self.years = years.map(Double.init)
@@ -51,6 +57,7 @@ final class TrendKernel: TileKernel {
         validValues = .allocate(capacity: count)
         pairScratch = .allocate(capacity: max(1, count * (count - 1) / 2))
         medianScratch = .allocate(capacity: count * (count - 1) / 2 + 16)
+        vectorScratch = Self.vectorTheilSen ? .allocate(capacity: 3 * (count * (count - 1) / 2 + 8)) : nil
     }
 
     deinit {
@@ -61,6 +68,7 @@ final class TrendKernel: TileKernel {
         validValues.deallocate()
         pairScratch.deallocate()
         medianScratch.deallocate()
+        vectorScratch?.deallocate()
     }
 
     func compute(window: PixelWindow, inputs: UnsafePointer<Double>, outputs: UnsafeMutablePointer<Float>, planeStride: Int) {
@@ -193,6 +201,7 @@ final class TrendKernel: TileKernel {
             validValues[n] = value
             n += 1
         }
+        if let vectorScratch { return soilmap_theil_sen_avx2(validYears, validValues, n, vectorScratch) }
         var pairs = 0
         for i in 0..<n {
             for j in (i + 1)..<n {
@@ -201,6 +210,15 @@ final class TrendKernel: TileKernel {
             }
         }
         return TrendStatistics.bracketedMedian(pairScratch, count: pairs, scratch: medianScratch)
+    }
+
+    /// The AVX2 Theil-Sen of one series, nil when the CPU has no AVX2 (for the tests that hold it to the sort).
+    static func vectorTheilSenSlope(years: [Double], values: [Double]) -> Double? {
+        guard soilmap_theil_sen_has_avx2() == 1, years.count == values.count, years.count >= 2 else { return nil }
+        let n = years.count
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 3 * (n * (n - 1) / 2 + 8))
+        defer { scratch.deallocate() }
+        return soilmap_theil_sen_avx2(years, values, n, scratch)
     }
 
     @inline(__always)

@@ -1,0 +1,14 @@
+#ifndef SOILMAP_THEIL_SEN_H
+#define SOILMAP_THEIL_SEN_H
+
+/// 1 when this CPU runs the AVX2 kernel below, else 0 (callers then use their portable path).
+int soilmap_theil_sen_has_avx2(void);
+
+/// The Theil-Sen slope of n points: the median of (values[j] - values[i]) / (years[j] - years[i]) over all
+/// i < j, as numpy's median takes it (the middle value, or the mean of the two middle ones). Exact: the same
+/// slopes (IEEE division) and the same order statistics as any correct selection, so the same bits.
+/// No NaN in values or years; n >= 2; scratch holds at least 3 * (n (n - 1) / 2 + 8) doubles.
+/// Only call it when soilmap_theil_sen_has_avx2() is 1.
+double soilmap_theil_sen_avx2(const double *years, const double *values, long n, double *scratch);
+
+#endif
