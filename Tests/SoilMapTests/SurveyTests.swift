@@ -54,7 +54,7 @@ import GDAL
     /// The same map and table, byte for byte, with 1 or 2 threads and strips of 16 or 128 rows.
     @Test func identicalWhateverThreadsAndStrips() throws {
         let directory = TemporaryDirectory()
-        for algorithm in ["kriging:model=exponential:max_points=12:radius=900", "invdistnn:power=2:radius=600:max_points=10"] {
+        for algorithm in ["kriging:model=exponential:max_points=12:radius=900", "invdistnn:power=2:radius=600:max_points=10", "linear:radius=300"] {
             var files: [Data] = []
             for (threads, strip) in [(1, 16), (2, 128), (2, 7)] {
                 let output = directory.path("grid_\(threads)_\(strip).tif")

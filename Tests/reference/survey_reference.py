@@ -299,7 +299,68 @@ def case_gdal_grid(work, binary, repo):
     if worst > 1e-9:
         fail(f"{algorithm}: differs from numpy's closest-points rule by {worst:.2e}")
     report.append(f"invdist-max_points(numpy):nodata={int((expected == -9999).sum())},max_rel={worst:.1e}")
+    report += linear_against_gdal_grid(work, binary, repo, grid, environment)
     print(" ".join(report))
+
+
+def linear_against_gdal_grid(work, binary, repo, grid, environment):
+    """`linear`: inside the convex hull gdal_grid's own barycentric values (GDAL's Delaunay triangulation), cell
+    by cell; `radius=0` is gdal_grid's map in full (nodata outside the hull). Outside the hull soilmap takes the
+    exact nearest point within radius (any distance by default), checked against numpy; GDAL 3.6's gdal_grid takes
+    the nearest of the points in the first non-empty square it searches (a square of half-side `radius`, or squares
+    doubling from sqrt(area / n) by default), which is not always the nearest: that rule is checked too, so the
+    README's account of the difference is a tested fact."""
+    rows, x, y = meuse(repo)
+    z = np.array([float(r["zinc"]) for r in rows])
+    points = os.path.join(repo, "samples/meuse/meuse.txt")
+    report = []
+    hull = None
+    for radius in (0, -1, 150, 1000):
+        algorithm = "linear:nodata=-9999" if radius == -1 else f"linear:radius={radius}:nodata=-9999"
+        ours = os.path.join(work, f"linear{radius}.tif")
+        theirs = os.path.join(work, f"gdal_linear{radius}.tif")
+        soilmap(binary, "grid", points, "--points-crs", "EPSG:28992", "--field", "zinc", "--algorithm", algorithm, *grid, "--ot", "Float64", "-o", ours)
+        subprocess.run(["gdal_grid", "-q", "-ot", "Float64", "-zfield", "zinc", "-a", algorithm, "-txe", "178603.3", "181603.3",
+                        "-tye", "333701.7", "329701.7", "-outsize", "75", "100", meuse_vrt(work, repo), theirs], check=True, env=environment, capture_output=True)
+        a, nodata = read_grid(ours)
+        b, _ = read_grid(theirs)
+        if nodata != -9999:
+            fail(f"{algorithm}: nodata {nodata} not declared")
+        if radius == 0:
+            hull = b != -9999
+            if not ((a == -9999) == (b == -9999)).all():
+                fail(f"{algorithm}: {int(((a == -9999) != (b == -9999)).sum())} cells nodata in one only")
+        inside = hull
+        difference = np.abs(a - b)[inside] / np.maximum(1.0, np.abs(b[inside]))
+        worst = float(difference.max())
+        if worst > 1e-9:
+            fail(f"{algorithm}: inside the hull differs from gdal_grid by {worst:.2e}")
+        exact_misses = square_misses = 0
+        if radius != 0:
+            s0 = np.sqrt((x.max() - x.min()) * (y.max() - y.min()) / len(x))
+            for row, column in np.argwhere(~hull):
+                cx, cy = 178603.3 + 40 * (column + 0.5), 333701.7 - 40 * (row + 0.5)
+                d2 = (x - cx) ** 2 + (y - cy) ** 2
+                within = np.nonzero(d2 <= radius * radius)[0] if radius > 0 else np.arange(len(x))
+                exact = z[within[np.argmin(d2[within])]] if len(within) else -9999.0
+                if a[row, column] != exact:
+                    exact_misses += 1
+                half = radius if radius > 0 else s0
+                while True:
+                    square = np.nonzero((np.abs(x - cx) <= half) & (np.abs(y - cy) <= half))[0]
+                    if len(square) or radius > 0:
+                        break
+                    half *= 2
+                model = z[square[np.argmin(d2[square])]] if len(square) else -9999.0
+                if b[row, column] != model:
+                    square_misses += 1
+            if exact_misses:
+                fail(f"{algorithm}: {exact_misses} cells outside the hull are not the nearest point within the radius")
+            if square_misses:
+                fail(f"{algorithm}: gdal_grid's outside-hull values do not follow the square-search rule in {square_misses} cells")
+        outside_differ = int((a != b)[~hull].sum())
+        report.append(f"linear:radius={radius}:hull_cells={int(hull.sum())},max_rel={worst:.1e},outside_cells={int((~hull).sum())},gdal_grid_differs_outside={outside_differ}")
+    return report
 
 
 # --------------------------------------------------------------------------------------------------------- PyKrige
@@ -373,7 +434,19 @@ def case_loo(work, binary, repo):
         solution = np.linalg.solve(a, b)
         expected_ok[i] = solution[:n - 1] @ zs
         expected_var[i] = solution @ b
-    for algorithm, expected, variance in (("invdist:power=2", expected_idw, None),
+    # Linear: each point from scipy's Delaunay triangulation of the others (qhull, barycentric), or, outside their
+    # hull, the nearest other point.
+    from scipy.interpolate import LinearNDInterpolator
+    expected_linear = np.empty(n)
+    for i in range(n):
+        keep = np.arange(n) != i
+        value = LinearNDInterpolator(np.column_stack([x[keep], y[keep]]), z[keep])(x[i], y[i])
+        value = float(np.asarray(value).ravel()[0])
+        if np.isnan(value):
+            d2 = (x[keep] - x[i]) ** 2 + (y[keep] - y[i]) ** 2
+            value = z[keep][np.argmin(d2)]
+        expected_linear[i] = value
+    for algorithm, expected, variance in (("invdist:power=2", expected_idw, None), ("linear", expected_linear, None),
                                           (f"kriging:model=spherical:sill={sill:g}:range={range_:g}:nugget={nugget:g}", expected_ok, expected_var)):
         output = os.path.join(work, "loo.tif")
         table = os.path.join(work, "loo_cv.csv")

@@ -1,17 +1,28 @@
 import Foundation
+import GDAL
 
-/// Survey values with their spatial index, shared read-only by every worker.
+/// Survey values with their spatial index (and, for `linear`, their Delaunay triangulation), shared read-only by
+/// every worker.
 struct SurveyField: Sendable {
     let x: [Double]
     let y: [Double]
     let z: [Double]
     let index: PointIndex
+    let triangulation: DelaunayTriangulation?
 
-    init(x: [Double], y: [Double], z: [Double]) {
+    /// `triangulated`: also build GDAL's triangulation (throws when the points cannot be triangulated).
+    init(x: [Double], y: [Double], z: [Double], triangulated: Bool = false) throws {
         self.x = x
         self.y = y
         self.z = z
         index = PointIndex(x: x, y: y)
+        triangulation = triangulated ? try DelaunayTriangulation(x: x, y: y) : nil
+    }
+
+    /// The points but one (leave-one-out for methods whose structure depends on every point, as `linear`).
+    func without(_ point: Int) throws -> SurveyField {
+        let kept = (0..<count).filter { $0 != point }
+        return try SurveyField(x: kept.map { x[$0] }, y: kept.map { y[$0] }, z: kept.map { z[$0] }, triangulated: triangulation != nil)
     }
 
     var count: Int { x.count }
@@ -29,6 +40,9 @@ final class PointEstimator {
     private var found: [Int32] = []
     private var chosen: [Int] = []
     private var kriging: KrigingSystem?
+    /// For `linear`: the facet where the last triangle walk ended, the next walk's start (as gdal_grid does along a
+    /// row). Reset at each row start, so a row's values never depend on the rows a worker did before.
+    private var facetHint = 0
 
     /// gdal_grid's test for "the point is at the cell": squared distance below 1e-13.
     static let coincident2 = 1e-13
@@ -75,6 +89,8 @@ final class PointEstimator {
                 selectNearest(px, py, k: 1, radius: .infinity, excluding: excluded)
             }
             return (chosen.first.map { field.z[$0] } ?? .nan, .nan)
+        case .linear(let radius):
+            return (linear(px, py, radius: radius, excluding: excluded), .nan)
         case .kriging(let options):
             if options.maxPoints == 0 && options.radius == 0 {
                 // One global system: every point (but the excluded one), no search.
@@ -89,6 +105,28 @@ final class PointEstimator {
             if chosen.isEmpty { return (.nan, .nan) }
             return kriging!.estimate(px, py, points: chosen)
         }
+    }
+
+    /// Starts the next triangle walk from the first facet (at each row start, and per validation point).
+    func resetSearch() { facetHint = 0 }
+
+    /// gdal_grid's `linear`: inside the convex hull, the barycentric combination of the three vertices of the
+    /// triangle holding the place; outside, the nearest point within `radius` (any distance when negative), or no
+    /// value when `radius` is 0. The triangulation cannot leave a point out, so `excluded` must be -1 here (leave-one-out
+    /// builds a field without the point instead).
+    private func linear(_ px: Double, _ py: Double, radius: Double, excluding excluded: Int) -> Double {
+        precondition(excluded < 0, "linear: leave-one-out needs a field without the point")
+        guard let triangulation = field.triangulation else { preconditionFailure("linear: the field has no triangulation") }
+        let (found, last) = triangulation.facet(containingX: px, y: py, startingFrom: facetHint)
+        if let last { facetHint = last }
+        if let facet = found {
+            let (a, b, c) = triangulation.vertices(ofFacet: facet)
+            let (la, lb, lc) = triangulation.barycentric(x: px, y: py, facet: facet)
+            return la * field.z[a] + lb * field.z[b] + lc * field.z[c]
+        }
+        if radius == 0 { return .nan }
+        selectNearest(px, py, k: 1, radius: radius < 0 ? .infinity : radius, excluding: -1)
+        return chosen.first.map { field.z[$0] } ?? .nan
     }
 
     /// The k nearest within `radius` (ties by index), then put in point order.
