@@ -14,6 +14,10 @@ public final class DelaunayTriangulation: @unchecked Sendable {
         guard GDALHasTriangulation() != 0 else {
             throw GDALError(function: "GDALHasTriangulation", path: nil, message: "this GDAL was built without qhull: no triangulation")
         }
+        // qhull writes pages of diagnostics to stderr when it fails; the usual cause is refused here first.
+        guard Self.spansAnArea(x: x, y: y) else {
+            throw GDALError(function: "GDALTriangulationCreateDelaunay", path: nil, message: "the points all lie on one line: no triangle")
+        }
         CPLErrorReset()
         guard let created = GDALTriangulationCreateDelaunay(Int32(x.count), x, y) else {
             throw GDALError.fromLastError(function: "GDALTriangulationCreateDelaunay", path: nil,
@@ -29,6 +33,24 @@ public final class DelaunayTriangulation: @unchecked Sendable {
     }
 
     deinit { GDALTriangulationFree(handle) }
+
+    /// Whether some three points make a triangle of non-negligible area (relative to the points' extent).
+    static func spansAnArea(x: [Double], y: [Double]) -> Bool {
+        guard let minX = x.min(), let maxX = x.max(), let minY = y.min(), let maxY = y.max() else { return false }
+        let extent = max(maxX - minX, maxY - minY)
+        guard extent > 0 else { return false }
+        // The point farthest from the first one fixes the line's direction; any point well off it makes a triangle.
+        var far = 0, farthest = 0.0
+        for index in x.indices {
+            let d2 = (x[index] - x[0]) * (x[index] - x[0]) + (y[index] - y[0]) * (y[index] - y[0])
+            if d2 > farthest { farthest = d2; far = index }
+        }
+        let dx = x[far] - x[0], dy = y[far] - y[0]
+        for index in x.indices where abs(dx * (y[index] - y[0]) - dy * (x[index] - x[0])) > 1e-12 * extent * extent {
+            return true
+        }
+        return false
+    }
 
     public var facetCount: Int { Int(handle.pointee.nFacets) }
 

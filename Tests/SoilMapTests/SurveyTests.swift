@@ -13,16 +13,21 @@ import GDAL
 
     /// Runs one case of the reference script; returns its summary line as key=value pairs.
     static func reference(_ name: String) throws -> [String: String] {
-        try #require(FileManager.default.isExecutableFile(atPath: python), "no venv at \(python): run `make venv`")
-        let directory = TemporaryDirectory()
-        let result = try run(python, [script, name, directory.url.path, try soilmapExecutable(), Repository.root.path])
-        #expect(result.status == 0, "\(name): the reference disagrees:\n\(result.stdout)\(result.stderr)")
         var fields: [String: String] = [:]
-        for word in result.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+        for word in try referenceOutput(name).split(whereSeparator: { $0 == " " || $0 == "\n" }) {
             let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
             if parts.count == 2 { fields[parts[0]] = parts[1] }
         }
         return fields
+    }
+
+    /// Runs one case of the reference script; returns its summary line.
+    static func referenceOutput(_ name: String) throws -> String {
+        try #require(FileManager.default.isExecutableFile(atPath: python), "no venv at \(python): run `make venv`")
+        let directory = TemporaryDirectory()
+        let result = try run(python, [script, name, directory.url.path, try soilmapExecutable(), Repository.root.path])
+        #expect(result.status == 0, "\(name): the reference disagrees:\n\(result.stdout)\(result.stderr)")
+        return result.stdout
     }
 
     @Test func sampleMatchesGdallocationinfoAndNumpyBilinear() throws {
@@ -44,6 +49,14 @@ import GDAL
 
     @Test func leaveOneOutMatchesNumpy() throws {
         _ = try Self.reference("loo")
+    }
+
+    /// Jura: fit on the 259 samples, predict the 100 held out (--validation) and the 259 by leave-one-out, Cd and
+    /// Ni, seven methods; every prediction and RMSE equal to numpy / scipy / PyKrige (RMSE within 1e-6 relative).
+    @Test func juraValidationMatchesReferences() throws {
+        let output = try Self.referenceOutput("jura")
+        let rows = output.split(whereSeparator: { $0 == " " || $0 == "\n" }).filter { $0.contains("validation_rmse=") && $0.contains("n=100") }
+        #expect(rows.count == 14, "two fields x seven methods, each predicting all 100 held-out points: \(output)")
     }
 
     @Test func variogramFitMatchesGstat() throws {
@@ -145,6 +158,22 @@ import GDAL
         try (["x,y,zinc"] + (0..<5).map { "\(179000 + 100 * $0),\(331000 + 37 * $0 * $0),\(100 + 10 * $0)" }).joined(separator: "\n")
             .write(toFile: few, atomically: true, encoding: .utf8)
         try Self.refused(["grid", few, "--field", "zinc", "-a", "kriging:model=spherical"] + grid, in: directory, "needs at least 10")
+        // --validation: the field missing from the held-out file, a held-out point outside the grid, a table not .csv.
+        let heldOut = directory.path("input_heldout.csv")
+        try "x,y,copper\n179500,331000,30\n".write(toFile: heldOut, atomically: true, encoding: .utf8)
+        try Self.refused(["grid", Self.meuse, "--field", "zinc", "-a", "linear"] + grid + ["--validation", heldOut], in: directory,
+                         "input_heldout.csv: has no field 'zinc'")
+        let outside = directory.path("input_outside.csv")
+        try "x,y,zinc\n179500,331000,300\n190000,331000,400\n".write(toFile: outside, atomically: true, encoding: .utf8)
+        try Self.refused(["grid", Self.meuse, "--field", "zinc", "-a", "nearest"] + grid + ["--validation", outside], in: directory,
+                         "input_outside.csv: validation point 2 (190000, 331000) lies outside the grid")
+        try Self.refused(["grid", Self.meuse, "--field", "zinc", "-a", "nearest"] + grid + ["--validation", outside, "--validation-output", directory.path("v.txt")],
+                         in: directory, "--validation-output")
+        // linear: points all on one line cannot be triangulated.
+        let line = directory.path("input_line.csv")
+        try (["x,y,zinc"] + (0..<6).map { "\(179000 + 100 * $0),\(331000 + 50 * $0),\(100 + $0)" }).joined(separator: "\n")
+            .write(toFile: line, atomically: true, encoding: .utf8)
+        try Self.refused(["grid", line, "--field", "zinc", "-a", "linear"] + grid, in: directory, "input_line.csv: linear: the points all lie on one line")
         // sample: a raster that is not one, an output format it cannot write.
         try Self.refused(["sample", Self.meuse, "--points", Self.meuse, "--points-crs", "EPSG:28992", "-o", directory.path("v.csv")],
                          in: directory, "not a raster")

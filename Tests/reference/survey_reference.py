@@ -10,6 +10,7 @@ counts, and exits 1 with the first differences when they disagree.
   survey_reference.py pykrige WORKDIR SOILMAP REPO
   survey_reference.py loo WORKDIR SOILMAP REPO
   survey_reference.py gstat-fit WORKDIR SOILMAP REPO
+  survey_reference.py jura WORKDIR SOILMAP REPO
 """
 import csv
 import os
@@ -516,10 +517,156 @@ cat(f$psill[1], f$psill[2], f$range[2], "\\n")
     print(" ".join(f"{k}:soilmap={ours[k]:.6g},gstat={theirs[k]:.6g}" for k in theirs))
 
 
+# ------------------------------------------------------------------------------------------------------------ Jura
+
+JURA_CRS = "EPSG:32632"  # UTM 32N: a plain projection of the survey's WGS84 lon/lat, no datum grid involved
+JURA_GRID = ["--te", "335000", "5220200", "339600", "5225600", "--tr", "100", "100"]
+JURA_METHODS = ["invdist:power=2", "invdistnn:power=2:radius=1500:max_points=16", "nearest", "average:radius1=500:radius2=500",
+                "linear", "kriging:model=spherical:max_points=16", "kriging:model=exponential:max_points=16"]
+
+
+def jura_points(repo, name, field):
+    rows = read_csv(os.path.join(repo, f"samples/jura/{name}.csv"))
+    lon = np.array([float(r["long"]) for r in rows])
+    lat = np.array([float(r["lat"]) for r in rows])
+    x, y = transform(lon, lat, srs("EPSG:4326"), srs(JURA_CRS))
+    return x, y, np.array([float(r[field]) for r in rows])
+
+
+def pykrige_variogram(kind, sill, range_, nugget):
+    """PyKrige's models (sill = total sill, range = practical range), 0 at distance 0."""
+    psill = sill - nugget
+    def gamma(h):
+        if kind == "spherical":
+            g = np.where(h >= range_, sill, nugget + psill * (1.5 * h / range_ - 0.5 * (h / range_) ** 3))
+        elif kind == "exponential":
+            g = nugget + psill * (1 - np.exp(-h / (range_ / 3)))
+        else:
+            g = nugget + psill * (1 - np.exp(-(h ** 2) / (range_ * 4 / 7) ** 2))
+        return np.where(h <= 1e-10, 0.0, g)
+    return gamma
+
+
+def numpy_predict(method, fx, fy, fz, px, py, variogram=None):
+    """Each place predicted from the fit points by the published method (gdal_grid's documentation for the GDAL
+    algorithms; ordinary kriging as in Cressie 1993, 3.2, on the 16 closest points)."""
+    out = np.empty(len(px))
+    name = method.split(":")[0]
+    options = dict(part.split("=") for part in method.split(":")[1:])
+    for i, (cx, cy) in enumerate(zip(px, py)):
+        d2 = (fx - cx) ** 2 + (fy - cy) ** 2
+        if name == "invdist":
+            if d2.min() < 1e-13:
+                out[i] = fz[np.argmin(d2)]
+                continue
+            w = 1 / d2 ** (float(options["power"]) / 2)
+            out[i] = np.sum(w * fz) / np.sum(w)
+        elif name == "invdistnn":
+            radius, k = float(options["radius"]), int(options["max_points"])
+            within = np.nonzero(d2 <= radius * radius)[0]
+            closest = within[np.lexsort((within, d2[within]))][:k]
+            if len(closest) == 0:
+                out[i] = np.nan
+            elif d2[closest].min() < 1e-13:
+                out[i] = fz[closest[np.argmin(d2[closest])]]
+            else:
+                w = 1 / d2[closest] ** (float(options["power"]) / 2)
+                out[i] = np.sum(w * fz[closest]) / np.sum(w)
+        elif name == "nearest":
+            out[i] = fz[np.argmin(d2)]
+        elif name == "average":
+            within = d2 <= float(options["radius1"]) ** 2
+            out[i] = fz[within].mean() if within.any() else np.nan
+        elif name == "kriging":
+            closest = np.lexsort((np.arange(len(d2)), d2))[:int(options["max_points"])]
+            xs, ys, zs = fx[closest], fy[closest], fz[closest]
+            n = len(closest)
+            a = np.ones((n + 1, n + 1))
+            a[:n, :n] = variogram(np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :]))
+            a[n, n] = 0
+            b = np.ones(n + 1)
+            b[:n] = variogram(np.sqrt(d2[closest]))
+            out[i] = np.linalg.solve(a, b)[:n] @ zs
+        else:
+            raise ValueError(method)
+    return out
+
+
+def linear_predict(fx, fy, fz, px, py):
+    """scipy's Delaunay (qhull) barycentric interpolation; outside the hull the nearest point."""
+    from scipy.interpolate import LinearNDInterpolator
+    values = np.asarray(LinearNDInterpolator(np.column_stack([fx, fy]), fz)(px, py), dtype=float).ravel()
+    for i in np.nonzero(np.isnan(values))[0]:
+        values[i] = fz[np.argmin((fx - px[i]) ** 2 + (fy - py[i]) ** 2)]
+    return values
+
+
+def case_jura(work, binary, repo):
+    """Fit on the 259 Jura samples, predict the 100 held out (--validation) and each of the 259 from the others
+    (--cv loo), for Cd and Ni and every method; soilmap's predictions and RMSE against numpy, scipy and PyKrige."""
+    from pykrige.ok import OrdinaryKriging
+
+    report = []
+    for field in ("Cd", "Ni"):
+        fx, fy, fz = jura_points(repo, "jura_prediction", field)
+        vx, vy, vz = jura_points(repo, "jura_validation", field)
+        for method in JURA_METHODS:
+            stem = os.path.join(work, f"{field}_{method.split(':')[0]}_{len(report)}")
+            soilmap(binary, "grid", os.path.join(repo, "samples/jura/jura_prediction.csv"), "--x-field", "long", "--y-field", "lat",
+                    "--points-crs", "EPSG:4326", "--t-srs", JURA_CRS, *JURA_GRID, "--field", field, "--algorithm", method,
+                    "--validation", os.path.join(repo, "samples/jura/jura_validation.csv"), "--cv", "loo", "-o", stem + ".tif")
+            held_out = read_csv(stem + "_validation.csv")
+            loo = read_csv(stem + "_cv.csv")
+            ours_validation = np.array([float(r["predicted"]) if r["predicted"] else np.nan for r in held_out])
+            ours_loo = np.array([float(r["predicted"]) if r["predicted"] else np.nan for r in loo])
+            if [int(r["point"]) for r in held_out] != list(range(1, 101)) or {r["cv"] for r in held_out} != {"validation"}:
+                fail(f"{field} {method}: the validation table is not the 100 points in order")
+            if np.any(np.abs(np.array([float(r["observed"]) for r in held_out]) - vz) > 0):
+                fail(f"{field} {method}: observed values differ from the file")
+            tolerance = 1e-9
+            if method.startswith("kriging"):
+                metadata = gdal.Open(stem + ".tif").GetMetadata()
+                fitted = dict(item.split("=") for item in metadata["KRIGING_VARIOGRAM"].split(":"))
+                kind, sill, range_, nugget = fitted["model"], float(fitted["sill"]), float(fitted["range"]), float(fitted["nugget"])
+                ok = OrdinaryKriging(fx, fy, fz, variogram_model=kind, variogram_parameters={"sill": sill, "range": range_, "nugget": nugget})
+                expected_validation = np.asarray(ok.execute("points", vx, vy, backend="loop", n_closest_points=16)[0], dtype=float)
+                variogram = pykrige_variogram(kind, sill, range_, nugget)
+                expected_loo = np.array([numpy_predict(method, np.delete(fx, i), np.delete(fy, i), np.delete(fz, i), fx[i:i + 1], fy[i:i + 1], variogram)[0]
+                                         for i in range(len(fz))])
+                tolerance = 1e-6  # the variogram is read back with 10 significant digits
+            elif method == "linear":
+                expected_validation = linear_predict(fx, fy, fz, vx, vy)
+                expected_loo = np.array([linear_predict(np.delete(fx, i), np.delete(fy, i), np.delete(fz, i), fx[i:i + 1], fy[i:i + 1])[0]
+                                         for i in range(len(fz))])
+            else:
+                expected_validation = numpy_predict(method, fx, fy, fz, vx, vy)
+                expected_loo = np.array([numpy_predict(method, np.delete(fx, i), np.delete(fy, i), np.delete(fz, i), fx[i:i + 1], fy[i:i + 1])[0]
+                                         for i in range(len(fz))])
+            rmses = []
+            for name, ours, expected, observed in (("validation", ours_validation, expected_validation, vz), ("loo", ours_loo, expected_loo, fz)):
+                if not np.array_equal(np.isnan(ours), np.isnan(expected)):
+                    fail(f"{field} {method} {name}: points without a prediction differ")
+                valid = ~np.isnan(expected)
+                worst = float(np.max(np.abs(ours[valid] - expected[valid]) / np.maximum(1.0, np.abs(expected[valid]))))
+                if worst > tolerance:
+                    i = int(np.argmax(np.abs(ours - expected)))
+                    fail(f"{field} {method} {name}: predictions differ by {worst:.2e}, e.g. point {i + 1}: soilmap {ours[i]} reference {expected[i]}")
+                ours_rmse = float(np.sqrt(np.mean((ours[valid] - observed[valid]) ** 2)))
+                expected_rmse = float(np.sqrt(np.mean((expected[valid] - observed[valid]) ** 2)))
+                if abs(ours_rmse - expected_rmse) > 1e-6 * expected_rmse:
+                    fail(f"{field} {method} {name}: RMSE {ours_rmse} vs reference {expected_rmse}")
+                rmses.append(expected_rmse)
+            statistics = dict(item.split("=") for item in gdal.Open(stem + ".tif").GetMetadata()["VALIDATION_STATISTICS"].split())
+            if abs(float(statistics["RMSE"]) - rmses[0]) > 1e-5 * rmses[0]:
+                fail(f"{field} {method}: VALIDATION_STATISTICS {statistics} vs reference RMSE {rmses[0]}")
+            report.append(f"{field}|{method}|validation_rmse={rmses[0]:.4f}|loo_rmse={rmses[1]:.4f}|n={int((~np.isnan(expected_validation)).sum())}")
+    print(" ".join(report))
+
+
 if __name__ == "__main__":
     case, work, binary, repo = sys.argv[1:5]
     {"sample": case_sample, "gdal-grid": case_gdal_grid, "pykrige": case_pykrige, "loo": case_loo,
-     "gstat-fit": case_gstat_fit}[case](work, binary, repo)
+     "gstat-fit": case_gstat_fit, "jura": case_jura}[case](work, binary, repo)
     if failures:
         print(f"{len(failures)} differences; first ones:", file=sys.stderr)
         for message in failures[:15]:

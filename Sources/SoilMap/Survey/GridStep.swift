@@ -91,7 +91,7 @@ public struct GridStep: Step {
             if case .linear = algorithm { triangulated = true }
             field = try SurveyField(x: x, y: y, z: z, triangulated: triangulated)
         } catch let error as GDALError {
-            throw SoilMapError.invalidInput(path: points.path, "linear: \(error.message) (the points must not all lie on one line)")
+            throw SoilMapError.invalidInput(path: points.path, "linear: \(error.message)")
         }
 
         // The variogram, given or fitted.
