@@ -105,6 +105,38 @@ import GDAL
         #expect(try table(1) == (try table(2)))
     }
 
+    /// The block-wise candidate lists choose the same neighbours as the per-cell tree search: every value equal to
+    /// the bit, on the Meuse points, with blocks of several sizes (one holding points, one far from all of them).
+    @Test func blockCandidatesGiveTheTreeSearchValues() throws {
+        let points = try SurveyPoints.read(PointSource(path: Self.meuse, crs: "EPSG:28992"))
+        let values = try points.numericValues(of: "zinc").map { $0! }
+        let field = try SurveyField(x: points.x, y: points.y, z: values)
+        let variogram = VariogramModel(kind: .spherical, sill: 150000, range: 900, nugget: 20000)
+        for text in ["invdistnn:power=2:radius=400:max_points=7", "invdistnn:power=1.5:radius=100000:max_points=12", "nearest",
+                     "kriging:model=spherical:sill=150000:range=900:nugget=20000:max_points=10",
+                     "kriging:model=spherical:sill=150000:range=900:nugget=20000:max_points=16:radius=500"] {
+            let algorithm = try GridAlgorithm.parse(text).algorithm
+            let blocked = PointEstimator(algorithm: algorithm, field: field, variogram: variogram)
+            let tree = PointEstimator(algorithm: algorithm, field: field, variogram: variogram)
+            #expect(blocked.neighbourRule != nil, "\(text)")
+            var compared = 0
+            for (originX, originY, cell, side) in [(178_603.3, 329_701.7, 40.0, 16), (179_000.0, 331_000.0, 13.0, 30), (150_000.0, 300_000.0, 500.0, 5)] {
+                blocked.prepareBlock(minX: originX, minY: originY, maxX: originX + cell * Double(side - 1), maxY: originY + cell * Double(side - 1))
+                for row in 0..<side {
+                    for column in 0..<side {
+                        let px = originX + cell * Double(column), py = originY + cell * Double(row)
+                        let a = blocked.estimate(px, py), b = tree.estimate(px, py)
+                        #expect(a.value.bitPattern == b.value.bitPattern && a.variance.bitPattern == b.variance.bitPattern,
+                                "\(text) at (\(px), \(py)): \(a) vs \(b)")
+                        compared += 1
+                    }
+                }
+                blocked.endBlock()
+            }
+            #expect(compared == 16 * 16 + 30 * 30 + 25)
+        }
+    }
+
     /// k-fold: the seed decides the folds; the same seed gives the same folds, every fold has its share.
     @Test func kFoldsDrawnFromTheSeed() {
         let a = CrossValidation.folds(count: 155, folds: 5, seed: 1), b = CrossValidation.folds(count: 155, folds: 5, seed: 1)

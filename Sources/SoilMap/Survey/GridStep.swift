@@ -164,6 +164,9 @@ public struct GridStep: Step {
                            crossValidation: validation, validation: heldOutResult, warnings: warnings)
     }
 
+    /// Cells per side of a block sharing one neighbour candidate list.
+    static let blockSide = 16
+
     static func checkMinimumPoints(_ algorithm: GridAlgorithm, count: Int) throws {
         let minimum: Int
         switch algorithm {
@@ -229,14 +232,36 @@ public struct GridStep: Step {
                         let top = (first + slot) * stripRows, height = min(stripRows, grid.height - top)
                         var values = [Double](repeating: noData, count: grid.width * height * bandCount)
                         let plane = grid.width * height
-                        for row in 0..<height {
-                            estimator.resetSearch()
-                            for column in 0..<grid.width {
-                                let centre = transform.centre(column: column, row: top + row)
-                                let estimate = estimator.estimate(centre.x, centre.y)
-                                guard !estimate.value.isNaN else { continue }
-                                values[row * grid.width + column] = estimate.value
-                                if bandCount > 1 { values[plane + row * grid.width + column] = estimate.variance }
+                        func estimate(row: Int, column: Int) {
+                            let centre = transform.centre(column: column, row: top + row)
+                            let estimate = estimator.estimate(centre.x, centre.y)
+                            guard !estimate.value.isNaN else { return }
+                            values[row * grid.width + column] = estimate.value
+                            if bandCount > 1 { values[plane + row * grid.width + column] = estimate.variance }
+                        }
+                        if estimator.neighbourRule != nil {
+                            // Blocks of cells share one candidate list (PointEstimator.prepareBlock): the same
+                            // neighbours as a search per cell, found at a fraction of the cost.
+                            for blockTop in stride(from: 0, to: height, by: Self.blockSide) {
+                                let blockRows = blockTop..<min(height, blockTop + Self.blockSide)
+                                for blockLeft in stride(from: 0, to: grid.width, by: Self.blockSide) {
+                                    let blockColumns = blockLeft..<min(grid.width, blockLeft + Self.blockSide)
+                                    // The four corner centres bound every centre of the block, rotated grids included.
+                                    let corners = [(blockColumns.lowerBound, blockRows.lowerBound), (blockColumns.upperBound - 1, blockRows.lowerBound),
+                                                   (blockColumns.lowerBound, blockRows.upperBound - 1), (blockColumns.upperBound - 1, blockRows.upperBound - 1)]
+                                        .map { transform.centre(column: $0.0, row: top + $0.1) }
+                                    estimator.prepareBlock(minX: corners.map(\.x).min()!, minY: corners.map(\.y).min()!,
+                                                           maxX: corners.map(\.x).max()!, maxY: corners.map(\.y).max()!)
+                                    for row in blockRows {
+                                        for column in blockColumns { estimate(row: row, column: column) }
+                                    }
+                                }
+                            }
+                            estimator.endBlock()
+                        } else {
+                            for row in 0..<height {
+                                estimator.resetSearch()
+                                for column in 0..<grid.width { estimate(row: row, column: column) }
                             }
                         }
                         buffers.set(slot, values)
