@@ -9,7 +9,8 @@ struct GridCommand: ParsableCommand {
         discussion: """
         --algorithm in gdal_grid's syntax: invdist[:power=2:smoothing=0:radius1=0:radius2=0:angle=0:max_points=0:min_points=0],
         invdistnn[:power=2:smoothing=0:radius=1:max_points=12:min_points=0], average[:radius1=0:radius2=0:angle=0:min_points=0],
-        nearest[:radius1=0:radius2=0:angle=0], each with :nodata=V (default -9999, declared in the output);
+        nearest[:radius1=0:radius2=0:angle=0], linear[:radius=-1] (Delaunay triangles; outside them the nearest point within
+        radius, any distance when -1, none when 0), each with :nodata=V (default -9999, declared in the output);
         kriging:model=spherical|exponential|gaussian[:sill=S:range=R:nugget=N][:max_points=K][:radius=R][:lags=15:max_lag=D]
         (no sill/range: the variogram is fitted; band 2 is the kriging variance).
         Examples:
@@ -43,6 +44,12 @@ struct GridCommand: ParsableCommand {
     @Option(name: .customLong("cv-output"), help: "The cross-validation table (.csv; default OUTPUT_cv.csv).")
     var cvOutput: String?
 
+    @Option(help: "Held-out points with the same field (same x/y columns and CRS as POINTS): each predicted from POINTS; ME, MAE, RMSE, R^2 printed, every point in a table.")
+    var validation: String?
+
+    @Option(name: .customLong("validation-output"), help: "The validation table (.csv; default OUTPUT_validation.csv).")
+    var validationOutput: String?
+
     @Option(name: [.customShort("o"), .customLong("output")], help: "The map (.tif).")
     var output: String
 
@@ -54,7 +61,8 @@ struct GridCommand: ParsableCommand {
                                             pointsCRS: source.pointsCRS, field: field, algorithm: algorithm, like: target.like,
                                             extent: target.givenExtent, resolution: target.givenResolution,
                                             targetCRS: target.targetCRS, outputType: outputType, crossValidation: cv, seed: seed,
-                                            cvOutput: cvOutput, output: output, format: writing.format,
+                                            cvOutput: cvOutput, validation: validation, validationOutput: validationOutput,
+                                            output: output, format: writing.format,
                                             creationOptions: writing.creationOptions)
             let (summary, _) = try GridStep(parameters).run(in: writing.context)
             guard !writing.quiet else { return }
@@ -69,6 +77,9 @@ struct GridCommand: ParsableCommand {
             }
             if let validation = summary.crossValidation {
                 Console.error("cross-validation (\(cv!)) \(validation.method): \(validation.statistics.text)")
+            }
+            if let heldOut = summary.validation {
+                Console.error("validation (\(validation!)) \(heldOut.method): \(heldOut.statistics.text)")
             }
         }
     }

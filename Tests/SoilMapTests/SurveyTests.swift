@@ -13,16 +13,21 @@ import GDAL
 
     /// Runs one case of the reference script; returns its summary line as key=value pairs.
     static func reference(_ name: String) throws -> [String: String] {
-        try #require(FileManager.default.isExecutableFile(atPath: python), "no venv at \(python): run `make venv`")
-        let directory = TemporaryDirectory()
-        let result = try run(python, [script, name, directory.url.path, try soilmapExecutable(), Repository.root.path])
-        #expect(result.status == 0, "\(name): the reference disagrees:\n\(result.stdout)\(result.stderr)")
         var fields: [String: String] = [:]
-        for word in result.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+        for word in try referenceOutput(name).split(whereSeparator: { $0 == " " || $0 == "\n" }) {
             let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
             if parts.count == 2 { fields[parts[0]] = parts[1] }
         }
         return fields
+    }
+
+    /// Runs one case of the reference script; returns its summary line.
+    static func referenceOutput(_ name: String) throws -> String {
+        try #require(FileManager.default.isExecutableFile(atPath: python), "no venv at \(python): run `make venv`")
+        let directory = TemporaryDirectory()
+        let result = try run(python, [script, name, directory.url.path, try soilmapExecutable(), Repository.root.path])
+        #expect(result.status == 0, "\(name): the reference disagrees:\n\(result.stdout)\(result.stderr)")
+        return result.stdout
     }
 
     @Test func sampleMatchesGdallocationinfoAndNumpyBilinear() throws {
@@ -46,6 +51,14 @@ import GDAL
         _ = try Self.reference("loo")
     }
 
+    /// Jura: fit on the 259 samples, predict the 100 held out (--validation) and the 259 by leave-one-out, Cd and
+    /// Ni, seven methods; every prediction and RMSE equal to numpy / scipy / PyKrige (RMSE within 1e-6 relative).
+    @Test func juraValidationMatchesReferences() throws {
+        let output = try Self.referenceOutput("jura")
+        let rows = output.split(whereSeparator: { $0 == " " || $0 == "\n" }).filter { $0.contains("validation_rmse=") && $0.contains("n=100") }
+        #expect(rows.count == 14, "two fields x seven methods, each predicting all 100 held-out points: \(output)")
+    }
+
     @Test func variogramFitMatchesGstat() throws {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/Rscript"), "R gstat is the reference: apt-get install r-cran-gstat")
         _ = try Self.reference("gstat-fit")
@@ -54,7 +67,7 @@ import GDAL
     /// The same map and table, byte for byte, with 1 or 2 threads and strips of 16 or 128 rows.
     @Test func identicalWhateverThreadsAndStrips() throws {
         let directory = TemporaryDirectory()
-        for algorithm in ["kriging:model=exponential:max_points=12:radius=900", "invdistnn:power=2:radius=600:max_points=10"] {
+        for algorithm in ["kriging:model=exponential:max_points=12:radius=900", "invdistnn:power=2:radius=600:max_points=10", "linear:radius=300"] {
             var files: [Data] = []
             for (threads, strip) in [(1, 16), (2, 128), (2, 7)] {
                 let output = directory.path("grid_\(threads)_\(strip).tif")
@@ -90,6 +103,38 @@ import GDAL
             return try Data(contentsOf: URL(fileURLWithPath: output))
         }
         #expect(try table(1) == (try table(2)))
+    }
+
+    /// The block-wise candidate lists choose the same neighbours as the per-cell tree search: every value equal to
+    /// the bit, on the Meuse points, with blocks of several sizes (one holding points, one far from all of them).
+    @Test func blockCandidatesGiveTheTreeSearchValues() throws {
+        let points = try SurveyPoints.read(PointSource(path: Self.meuse, crs: "EPSG:28992"))
+        let values = try points.numericValues(of: "zinc").map { $0! }
+        let field = try SurveyField(x: points.x, y: points.y, z: values)
+        let variogram = VariogramModel(kind: .spherical, sill: 150000, range: 900, nugget: 20000)
+        for text in ["invdistnn:power=2:radius=400:max_points=7", "invdistnn:power=1.5:radius=100000:max_points=12", "nearest",
+                     "kriging:model=spherical:sill=150000:range=900:nugget=20000:max_points=10",
+                     "kriging:model=spherical:sill=150000:range=900:nugget=20000:max_points=16:radius=500"] {
+            let algorithm = try GridAlgorithm.parse(text).algorithm
+            let blocked = PointEstimator(algorithm: algorithm, field: field, variogram: variogram)
+            let tree = PointEstimator(algorithm: algorithm, field: field, variogram: variogram)
+            #expect(blocked.neighbourRule != nil, "\(text)")
+            var compared = 0
+            for (originX, originY, cell, side) in [(178_603.3, 329_701.7, 40.0, 16), (179_000.0, 331_000.0, 13.0, 30), (150_000.0, 300_000.0, 500.0, 5)] {
+                blocked.prepareBlock(minX: originX, minY: originY, maxX: originX + cell * Double(side - 1), maxY: originY + cell * Double(side - 1))
+                for row in 0..<side {
+                    for column in 0..<side {
+                        let px = originX + cell * Double(column), py = originY + cell * Double(row)
+                        let a = blocked.estimate(px, py), b = tree.estimate(px, py)
+                        #expect(a.value.bitPattern == b.value.bitPattern && a.variance.bitPattern == b.variance.bitPattern,
+                                "\(text) at (\(px), \(py)): \(a) vs \(b)")
+                        compared += 1
+                    }
+                }
+                blocked.endBlock()
+            }
+            #expect(compared == 16 * 16 + 30 * 30 + 25)
+        }
     }
 
     /// k-fold: the seed decides the folds; the same seed gives the same folds, every fold has its share.
@@ -145,6 +190,22 @@ import GDAL
         try (["x,y,zinc"] + (0..<5).map { "\(179000 + 100 * $0),\(331000 + 37 * $0 * $0),\(100 + 10 * $0)" }).joined(separator: "\n")
             .write(toFile: few, atomically: true, encoding: .utf8)
         try Self.refused(["grid", few, "--field", "zinc", "-a", "kriging:model=spherical"] + grid, in: directory, "needs at least 10")
+        // --validation: the field missing from the held-out file, a held-out point outside the grid, a table not .csv.
+        let heldOut = directory.path("input_heldout.csv")
+        try "x,y,copper\n179500,331000,30\n".write(toFile: heldOut, atomically: true, encoding: .utf8)
+        try Self.refused(["grid", Self.meuse, "--field", "zinc", "-a", "linear"] + grid + ["--validation", heldOut], in: directory,
+                         "input_heldout.csv: has no field 'zinc'")
+        let outside = directory.path("input_outside.csv")
+        try "x,y,zinc\n179500,331000,300\n190000,331000,400\n".write(toFile: outside, atomically: true, encoding: .utf8)
+        try Self.refused(["grid", Self.meuse, "--field", "zinc", "-a", "nearest"] + grid + ["--validation", outside], in: directory,
+                         "input_outside.csv: validation point 2 (190000, 331000) lies outside the grid")
+        try Self.refused(["grid", Self.meuse, "--field", "zinc", "-a", "nearest"] + grid + ["--validation", outside, "--validation-output", directory.path("v.txt")],
+                         in: directory, "--validation-output")
+        // linear: points all on one line cannot be triangulated.
+        let line = directory.path("input_line.csv")
+        try (["x,y,zinc"] + (0..<6).map { "\(179000 + 100 * $0),\(331000 + 50 * $0),\(100 + $0)" }).joined(separator: "\n")
+            .write(toFile: line, atomically: true, encoding: .utf8)
+        try Self.refused(["grid", line, "--field", "zinc", "-a", "linear"] + grid, in: directory, "input_line.csv: linear: the points all lie on one line")
         // sample: a raster that is not one, an output format it cannot write.
         try Self.refused(["sample", Self.meuse, "--points", Self.meuse, "--points-crs", "EPSG:28992", "-o", directory.path("v.csv")],
                          in: directory, "not a raster")

@@ -10,6 +10,7 @@ counts, and exits 1 with the first differences when they disagree.
   survey_reference.py pykrige WORKDIR SOILMAP REPO
   survey_reference.py loo WORKDIR SOILMAP REPO
   survey_reference.py gstat-fit WORKDIR SOILMAP REPO
+  survey_reference.py jura WORKDIR SOILMAP REPO
 """
 import csv
 import os
@@ -299,7 +300,68 @@ def case_gdal_grid(work, binary, repo):
     if worst > 1e-9:
         fail(f"{algorithm}: differs from numpy's closest-points rule by {worst:.2e}")
     report.append(f"invdist-max_points(numpy):nodata={int((expected == -9999).sum())},max_rel={worst:.1e}")
+    report += linear_against_gdal_grid(work, binary, repo, grid, environment)
     print(" ".join(report))
+
+
+def linear_against_gdal_grid(work, binary, repo, grid, environment):
+    """`linear`: inside the convex hull gdal_grid's own barycentric values (GDAL's Delaunay triangulation), cell
+    by cell; `radius=0` is gdal_grid's map in full (nodata outside the hull). Outside the hull soilmap takes the
+    exact nearest point within radius (any distance by default), checked against numpy; GDAL 3.6's gdal_grid takes
+    the nearest of the points in the first non-empty square it searches (a square of half-side `radius`, or squares
+    doubling from sqrt(area / n) by default), which is not always the nearest: that rule is checked too, so the
+    README's account of the difference is a tested fact."""
+    rows, x, y = meuse(repo)
+    z = np.array([float(r["zinc"]) for r in rows])
+    points = os.path.join(repo, "samples/meuse/meuse.txt")
+    report = []
+    hull = None
+    for radius in (0, -1, 150, 1000):
+        algorithm = "linear:nodata=-9999" if radius == -1 else f"linear:radius={radius}:nodata=-9999"
+        ours = os.path.join(work, f"linear{radius}.tif")
+        theirs = os.path.join(work, f"gdal_linear{radius}.tif")
+        soilmap(binary, "grid", points, "--points-crs", "EPSG:28992", "--field", "zinc", "--algorithm", algorithm, *grid, "--ot", "Float64", "-o", ours)
+        subprocess.run(["gdal_grid", "-q", "-ot", "Float64", "-zfield", "zinc", "-a", algorithm, "-txe", "178603.3", "181603.3",
+                        "-tye", "333701.7", "329701.7", "-outsize", "75", "100", meuse_vrt(work, repo), theirs], check=True, env=environment, capture_output=True)
+        a, nodata = read_grid(ours)
+        b, _ = read_grid(theirs)
+        if nodata != -9999:
+            fail(f"{algorithm}: nodata {nodata} not declared")
+        if radius == 0:
+            hull = b != -9999
+            if not ((a == -9999) == (b == -9999)).all():
+                fail(f"{algorithm}: {int(((a == -9999) != (b == -9999)).sum())} cells nodata in one only")
+        inside = hull
+        difference = np.abs(a - b)[inside] / np.maximum(1.0, np.abs(b[inside]))
+        worst = float(difference.max())
+        if worst > 1e-9:
+            fail(f"{algorithm}: inside the hull differs from gdal_grid by {worst:.2e}")
+        exact_misses = square_misses = 0
+        if radius != 0:
+            s0 = np.sqrt((x.max() - x.min()) * (y.max() - y.min()) / len(x))
+            for row, column in np.argwhere(~hull):
+                cx, cy = 178603.3 + 40 * (column + 0.5), 333701.7 - 40 * (row + 0.5)
+                d2 = (x - cx) ** 2 + (y - cy) ** 2
+                within = np.nonzero(d2 <= radius * radius)[0] if radius > 0 else np.arange(len(x))
+                exact = z[within[np.argmin(d2[within])]] if len(within) else -9999.0
+                if a[row, column] != exact:
+                    exact_misses += 1
+                half = radius if radius > 0 else s0
+                while True:
+                    square = np.nonzero((np.abs(x - cx) <= half) & (np.abs(y - cy) <= half))[0]
+                    if len(square) or radius > 0:
+                        break
+                    half *= 2
+                model = z[square[np.argmin(d2[square])]] if len(square) else -9999.0
+                if b[row, column] != model:
+                    square_misses += 1
+            if exact_misses:
+                fail(f"{algorithm}: {exact_misses} cells outside the hull are not the nearest point within the radius")
+            if square_misses:
+                fail(f"{algorithm}: gdal_grid's outside-hull values do not follow the square-search rule in {square_misses} cells")
+        outside_differ = int((a != b)[~hull].sum())
+        report.append(f"linear:radius={radius}:hull_cells={int(hull.sum())},max_rel={worst:.1e},outside_cells={int((~hull).sum())},gdal_grid_differs_outside={outside_differ}")
+    return report
 
 
 # --------------------------------------------------------------------------------------------------------- PyKrige
@@ -373,7 +435,19 @@ def case_loo(work, binary, repo):
         solution = np.linalg.solve(a, b)
         expected_ok[i] = solution[:n - 1] @ zs
         expected_var[i] = solution @ b
-    for algorithm, expected, variance in (("invdist:power=2", expected_idw, None),
+    # Linear: each point from scipy's Delaunay triangulation of the others (qhull, barycentric), or, outside their
+    # hull, the nearest other point.
+    from scipy.interpolate import LinearNDInterpolator
+    expected_linear = np.empty(n)
+    for i in range(n):
+        keep = np.arange(n) != i
+        value = LinearNDInterpolator(np.column_stack([x[keep], y[keep]]), z[keep])(x[i], y[i])
+        value = float(np.asarray(value).ravel()[0])
+        if np.isnan(value):
+            d2 = (x[keep] - x[i]) ** 2 + (y[keep] - y[i]) ** 2
+            value = z[keep][np.argmin(d2)]
+        expected_linear[i] = value
+    for algorithm, expected, variance in (("invdist:power=2", expected_idw, None), ("linear", expected_linear, None),
                                           (f"kriging:model=spherical:sill={sill:g}:range={range_:g}:nugget={nugget:g}", expected_ok, expected_var)):
         output = os.path.join(work, "loo.tif")
         table = os.path.join(work, "loo_cv.csv")
@@ -443,10 +517,156 @@ cat(f$psill[1], f$psill[2], f$range[2], "\\n")
     print(" ".join(f"{k}:soilmap={ours[k]:.6g},gstat={theirs[k]:.6g}" for k in theirs))
 
 
+# ------------------------------------------------------------------------------------------------------------ Jura
+
+JURA_CRS = "EPSG:32632"  # UTM 32N: a plain projection of the survey's WGS84 lon/lat, no datum grid involved
+JURA_GRID = ["--te", "335000", "5220200", "339600", "5225600", "--tr", "100", "100"]
+JURA_METHODS = ["invdist:power=2", "invdistnn:power=2:radius=1500:max_points=16", "nearest", "average:radius1=500:radius2=500",
+                "linear", "kriging:model=spherical:max_points=16", "kriging:model=exponential:max_points=16"]
+
+
+def jura_points(repo, name, field):
+    rows = read_csv(os.path.join(repo, f"samples/jura/{name}.csv"))
+    lon = np.array([float(r["long"]) for r in rows])
+    lat = np.array([float(r["lat"]) for r in rows])
+    x, y = transform(lon, lat, srs("EPSG:4326"), srs(JURA_CRS))
+    return x, y, np.array([float(r[field]) for r in rows])
+
+
+def pykrige_variogram(kind, sill, range_, nugget):
+    """PyKrige's models (sill = total sill, range = practical range), 0 at distance 0."""
+    psill = sill - nugget
+    def gamma(h):
+        if kind == "spherical":
+            g = np.where(h >= range_, sill, nugget + psill * (1.5 * h / range_ - 0.5 * (h / range_) ** 3))
+        elif kind == "exponential":
+            g = nugget + psill * (1 - np.exp(-h / (range_ / 3)))
+        else:
+            g = nugget + psill * (1 - np.exp(-(h ** 2) / (range_ * 4 / 7) ** 2))
+        return np.where(h <= 1e-10, 0.0, g)
+    return gamma
+
+
+def numpy_predict(method, fx, fy, fz, px, py, variogram=None):
+    """Each place predicted from the fit points by the published method (gdal_grid's documentation for the GDAL
+    algorithms; ordinary kriging as in Cressie 1993, 3.2, on the 16 closest points)."""
+    out = np.empty(len(px))
+    name = method.split(":")[0]
+    options = dict(part.split("=") for part in method.split(":")[1:])
+    for i, (cx, cy) in enumerate(zip(px, py)):
+        d2 = (fx - cx) ** 2 + (fy - cy) ** 2
+        if name == "invdist":
+            if d2.min() < 1e-13:
+                out[i] = fz[np.argmin(d2)]
+                continue
+            w = 1 / d2 ** (float(options["power"]) / 2)
+            out[i] = np.sum(w * fz) / np.sum(w)
+        elif name == "invdistnn":
+            radius, k = float(options["radius"]), int(options["max_points"])
+            within = np.nonzero(d2 <= radius * radius)[0]
+            closest = within[np.lexsort((within, d2[within]))][:k]
+            if len(closest) == 0:
+                out[i] = np.nan
+            elif d2[closest].min() < 1e-13:
+                out[i] = fz[closest[np.argmin(d2[closest])]]
+            else:
+                w = 1 / d2[closest] ** (float(options["power"]) / 2)
+                out[i] = np.sum(w * fz[closest]) / np.sum(w)
+        elif name == "nearest":
+            out[i] = fz[np.argmin(d2)]
+        elif name == "average":
+            within = d2 <= float(options["radius1"]) ** 2
+            out[i] = fz[within].mean() if within.any() else np.nan
+        elif name == "kriging":
+            closest = np.lexsort((np.arange(len(d2)), d2))[:int(options["max_points"])]
+            xs, ys, zs = fx[closest], fy[closest], fz[closest]
+            n = len(closest)
+            a = np.ones((n + 1, n + 1))
+            a[:n, :n] = variogram(np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :]))
+            a[n, n] = 0
+            b = np.ones(n + 1)
+            b[:n] = variogram(np.sqrt(d2[closest]))
+            out[i] = np.linalg.solve(a, b)[:n] @ zs
+        else:
+            raise ValueError(method)
+    return out
+
+
+def linear_predict(fx, fy, fz, px, py):
+    """scipy's Delaunay (qhull) barycentric interpolation; outside the hull the nearest point."""
+    from scipy.interpolate import LinearNDInterpolator
+    values = np.asarray(LinearNDInterpolator(np.column_stack([fx, fy]), fz)(px, py), dtype=float).ravel()
+    for i in np.nonzero(np.isnan(values))[0]:
+        values[i] = fz[np.argmin((fx - px[i]) ** 2 + (fy - py[i]) ** 2)]
+    return values
+
+
+def case_jura(work, binary, repo):
+    """Fit on the 259 Jura samples, predict the 100 held out (--validation) and each of the 259 from the others
+    (--cv loo), for Cd and Ni and every method; soilmap's predictions and RMSE against numpy, scipy and PyKrige."""
+    from pykrige.ok import OrdinaryKriging
+
+    report = []
+    for field in ("Cd", "Ni"):
+        fx, fy, fz = jura_points(repo, "jura_prediction", field)
+        vx, vy, vz = jura_points(repo, "jura_validation", field)
+        for method in JURA_METHODS:
+            stem = os.path.join(work, f"{field}_{method.split(':')[0]}_{len(report)}")
+            soilmap(binary, "grid", os.path.join(repo, "samples/jura/jura_prediction.csv"), "--x-field", "long", "--y-field", "lat",
+                    "--points-crs", "EPSG:4326", "--t-srs", JURA_CRS, *JURA_GRID, "--field", field, "--algorithm", method,
+                    "--validation", os.path.join(repo, "samples/jura/jura_validation.csv"), "--cv", "loo", "-o", stem + ".tif")
+            held_out = read_csv(stem + "_validation.csv")
+            loo = read_csv(stem + "_cv.csv")
+            ours_validation = np.array([float(r["predicted"]) if r["predicted"] else np.nan for r in held_out])
+            ours_loo = np.array([float(r["predicted"]) if r["predicted"] else np.nan for r in loo])
+            if [int(r["point"]) for r in held_out] != list(range(1, 101)) or {r["cv"] for r in held_out} != {"validation"}:
+                fail(f"{field} {method}: the validation table is not the 100 points in order")
+            if np.any(np.abs(np.array([float(r["observed"]) for r in held_out]) - vz) > 0):
+                fail(f"{field} {method}: observed values differ from the file")
+            tolerance = 1e-9
+            if method.startswith("kriging"):
+                metadata = gdal.Open(stem + ".tif").GetMetadata()
+                fitted = dict(item.split("=") for item in metadata["KRIGING_VARIOGRAM"].split(":"))
+                kind, sill, range_, nugget = fitted["model"], float(fitted["sill"]), float(fitted["range"]), float(fitted["nugget"])
+                ok = OrdinaryKriging(fx, fy, fz, variogram_model=kind, variogram_parameters={"sill": sill, "range": range_, "nugget": nugget})
+                expected_validation = np.asarray(ok.execute("points", vx, vy, backend="loop", n_closest_points=16)[0], dtype=float)
+                variogram = pykrige_variogram(kind, sill, range_, nugget)
+                expected_loo = np.array([numpy_predict(method, np.delete(fx, i), np.delete(fy, i), np.delete(fz, i), fx[i:i + 1], fy[i:i + 1], variogram)[0]
+                                         for i in range(len(fz))])
+                tolerance = 1e-6  # the variogram is read back with 10 significant digits
+            elif method == "linear":
+                expected_validation = linear_predict(fx, fy, fz, vx, vy)
+                expected_loo = np.array([linear_predict(np.delete(fx, i), np.delete(fy, i), np.delete(fz, i), fx[i:i + 1], fy[i:i + 1])[0]
+                                         for i in range(len(fz))])
+            else:
+                expected_validation = numpy_predict(method, fx, fy, fz, vx, vy)
+                expected_loo = np.array([numpy_predict(method, np.delete(fx, i), np.delete(fy, i), np.delete(fz, i), fx[i:i + 1], fy[i:i + 1])[0]
+                                         for i in range(len(fz))])
+            rmses = []
+            for name, ours, expected, observed in (("validation", ours_validation, expected_validation, vz), ("loo", ours_loo, expected_loo, fz)):
+                if not np.array_equal(np.isnan(ours), np.isnan(expected)):
+                    fail(f"{field} {method} {name}: points without a prediction differ")
+                valid = ~np.isnan(expected)
+                worst = float(np.max(np.abs(ours[valid] - expected[valid]) / np.maximum(1.0, np.abs(expected[valid]))))
+                if worst > tolerance:
+                    i = int(np.argmax(np.abs(ours - expected)))
+                    fail(f"{field} {method} {name}: predictions differ by {worst:.2e}, e.g. point {i + 1}: soilmap {ours[i]} reference {expected[i]}")
+                ours_rmse = float(np.sqrt(np.mean((ours[valid] - observed[valid]) ** 2)))
+                expected_rmse = float(np.sqrt(np.mean((expected[valid] - observed[valid]) ** 2)))
+                if abs(ours_rmse - expected_rmse) > 1e-6 * expected_rmse:
+                    fail(f"{field} {method} {name}: RMSE {ours_rmse} vs reference {expected_rmse}")
+                rmses.append(expected_rmse)
+            statistics = dict(item.split("=") for item in gdal.Open(stem + ".tif").GetMetadata()["VALIDATION_STATISTICS"].split())
+            if abs(float(statistics["RMSE"]) - rmses[0]) > 1e-5 * rmses[0]:
+                fail(f"{field} {method}: VALIDATION_STATISTICS {statistics} vs reference RMSE {rmses[0]}")
+            report.append(f"{field}|{method}|validation_rmse={rmses[0]:.4f}|loo_rmse={rmses[1]:.4f}|n={int((~np.isnan(expected_validation)).sum())}")
+    print(" ".join(report))
+
+
 if __name__ == "__main__":
     case, work, binary, repo = sys.argv[1:5]
     {"sample": case_sample, "gdal-grid": case_gdal_grid, "pykrige": case_pykrige, "loo": case_loo,
-     "gstat-fit": case_gstat_fit}[case](work, binary, repo)
+     "gstat-fit": case_gstat_fit, "jura": case_jura}[case](work, binary, repo)
     if failures:
         print(f"{len(failures)} differences; first ones:", file=sys.stderr)
         for message in failures[:15]:

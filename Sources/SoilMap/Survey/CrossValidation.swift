@@ -73,23 +73,33 @@ public enum CrossValidation {
         return fold
     }
 
-    static func run(_ plan: Plan, algorithm: GridAlgorithm, method: String, field: SurveyField, variogram: VariogramModel?) -> Result {
+    static func run(_ plan: Plan, algorithm: GridAlgorithm, method: String, field: SurveyField, variogram: VariogramModel?) throws -> Result {
         var predicted = [Double](repeating: .nan, count: field.count), variance = predicted
         var foldOf = Array(0..<field.count)
         switch plan {
         case .leaveOneOut:
-            let estimator = PointEstimator(algorithm: algorithm, field: field, variogram: variogram)
-            for point in 0..<field.count {
-                (predicted[point], variance[point]) = estimator.estimate(field.x[point], field.y[point], excluding: point)
+            if field.triangulation != nil {
+                // A triangulation cannot skip a point: each point is predicted from the others' own triangulation.
+                for point in 0..<field.count {
+                    let estimator = PointEstimator(algorithm: algorithm, field: try field.without(point), variogram: variogram)
+                    (predicted[point], variance[point]) = estimator.estimate(field.x[point], field.y[point])
+                }
+            } else {
+                let estimator = PointEstimator(algorithm: algorithm, field: field, variogram: variogram)
+                for point in 0..<field.count {
+                    (predicted[point], variance[point]) = estimator.estimate(field.x[point], field.y[point], excluding: point)
+                }
             }
         case .kFold(let folds, let seed):
             foldOf = Self.folds(count: field.count, folds: folds, seed: seed)
             for fold in 0..<folds {
                 let training = (0..<field.count).filter { foldOf[$0] != fold }
                 guard !training.isEmpty else { continue }
-                let subset = SurveyField(x: training.map { field.x[$0] }, y: training.map { field.y[$0] }, z: training.map { field.z[$0] })
+                let subset = try SurveyField(x: training.map { field.x[$0] }, y: training.map { field.y[$0] }, z: training.map { field.z[$0] },
+                                             triangulated: field.triangulation != nil)
                 let estimator = PointEstimator(algorithm: algorithm, field: subset, variogram: variogram)
                 for point in 0..<field.count where foldOf[point] == fold {
+                    estimator.resetSearch()
                     (predicted[point], variance[point]) = estimator.estimate(field.x[point], field.y[point])
                 }
             }

@@ -11,11 +11,14 @@ public enum GridAlgorithm: Hashable, Sendable {
     case movingAverage(ellipse: SearchEllipse?, minPoints: Int)
     /// gdal_grid `nearest`: the value of the closest point (within the ellipse, if given).
     case nearest(ellipse: SearchEllipse?)
+    /// gdal_grid `linear`: barycentric interpolation in GDAL's Delaunay triangulation of the points. Outside the
+    /// convex hull: the closest point's value if within `radius` (negative: any distance), nodata when `radius` is 0.
+    case linear(radius: Double)
     /// Ordinary kriging with a variogram given or fitted.
     case kriging(KrigingOptions)
 
     /// Names as gdal_grid spells them.
-    public static let names = ["invdist", "invdistnn", "average", "nearest", "kriging"]
+    public static let names = ["invdist", "invdistnn", "average", "nearest", "linear", "kriging"]
 
     /// gdal_grid's search ellipse: semi-axes `radius1` (along x before rotation), `radius2`, rotated by `angle`
     /// degrees counter-clockwise. Points on the ellipse are inside.
@@ -97,7 +100,10 @@ public enum GridAlgorithm: Hashable, Sendable {
             try allowed(KrigingOptions.keys)
             return (.kriging(try KrigingOptions(values: values, text: text)), noData)
         case "linear":
-            throw SoilMapError.invalidArgument("--algorithm linear: not available in soilmap (use gdal_grid -a linear); soilmap has \(names.joined(separator: ", "))")
+            try allowed(["radius"])
+            // gdal_grid's default radius is -1: outside the hull, the closest point wherever it is.
+            let radius = try number("radius", -1, minimum: -Double.greatestFiniteMagnitude)
+            return (.linear(radius: radius < 0 ? -1 : radius), noData)
         default:
             throw SoilMapError.invalidArgument("--algorithm \(text): unknown algorithm '\(parts[0])' (use \(names.joined(separator: ", ")))")
         }
@@ -107,6 +113,7 @@ public enum GridAlgorithm: Hashable, Sendable {
     var minimumPointCount: Int {
         switch self {
         case .kriging(let options): return options.variogram == nil ? 10 : 2
+        case .linear: return 3
         default: return 1
         }
     }

@@ -23,6 +23,10 @@ public struct GridParameters: RasterStepParameters {
     public var crossValidation: String?
     public var seed: UInt64?
     public var cvOutput: String?
+    /// Held-out points with the same field (read with the same x/y columns and CRS as `points`): each predicted
+    /// from `points`, written to `validationOutput` (default OUTPUT_validation.csv).
+    public var validation: String?
+    public var validationOutput: String?
     public var output: String
     public var format: String?
     public var creationOptions: [String]?
@@ -30,7 +34,7 @@ public struct GridParameters: RasterStepParameters {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case points, layer, xField = "x_field", yField = "y_field", pointsCRS = "points_crs", field, algorithm, like
         case extent, resolution, targetCRS = "t_srs", outputType = "output_type", crossValidation = "cv", seed
-        case cvOutput = "cv_output", output, format, creationOptions = "creation_options"
+        case cvOutput = "cv_output", validation, validationOutput = "validation_output", output, format, creationOptions = "creation_options"
     }
 
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
@@ -38,7 +42,8 @@ public struct GridParameters: RasterStepParameters {
     public init(points: String, layer: String? = nil, xField: String? = nil, yField: String? = nil, pointsCRS: String? = nil,
                 field: String, algorithm: String, like: String? = nil, extent: [Double]? = nil, resolution: [Double]? = nil,
                 targetCRS: String? = nil, outputType: String? = nil, crossValidation: String? = nil, seed: UInt64? = nil,
-                cvOutput: String? = nil, output: String, format: String? = nil, creationOptions: [String]? = nil) {
+                cvOutput: String? = nil, validation: String? = nil, validationOutput: String? = nil, output: String,
+                format: String? = nil, creationOptions: [String]? = nil) {
         self.points = points
         self.layer = layer
         self.xField = xField
@@ -54,17 +59,30 @@ public struct GridParameters: RasterStepParameters {
         self.crossValidation = crossValidation
         self.seed = seed
         self.cvOutput = cvOutput
+        self.validation = validation
+        self.validationOutput = validationOutput
         self.output = output
         self.format = format
         self.creationOptions = creationOptions
     }
 
     public var pointSource: PointSource { PointSource(path: points, layer: layer, xField: xField, yField: yField, crs: pointsCRS) }
-    public var inputPaths: [String] { [points] + (like.map { [$0] } ?? []) }
-    public var outputPaths: [String] { [output] + (crossValidation != nil ? [resolvedCVOutput] : []) }
+    public var inputPaths: [String] { [points] + (like.map { [$0] } ?? []) + (validation.map { [$0] } ?? []) }
+    public var outputPaths: [String] {
+        [output] + (crossValidation != nil ? [resolvedCVOutput] : []) + (validation != nil ? [resolvedValidationOutput] : [])
+    }
 
     var resolvedCVOutput: String {
         cvOutput ?? ((output as NSString).deletingPathExtension + "_cv.csv")
+    }
+
+    var resolvedValidationOutput: String {
+        validationOutput ?? ((output as NSString).deletingPathExtension + "_validation.csv")
+    }
+
+    /// The held-out points: the same coordinate columns and CRS as the fitted ones, their own first layer.
+    var validationSource: PointSource? {
+        validation.map { PointSource(path: $0, xField: xField, yField: yField, crs: pointsCRS) }
     }
 
     public func mappingPaths(_ transform: (String) -> String) -> GridParameters {
@@ -72,6 +90,8 @@ public struct GridParameters: RasterStepParameters {
         copy.points = transform(points)
         copy.like = like.map(transform)
         copy.cvOutput = cvOutput.map(transform)
+        copy.validation = validation.map(transform)
+        copy.validationOutput = validationOutput.map(transform)
         copy.output = transform(output)
         return copy
     }
@@ -131,6 +151,12 @@ public struct GridParameters: RasterStepParameters {
         if crossValidation != nil, let cvOutput, !cvOutput.lowercased().hasSuffix(".csv") {
             throw SoilMapError.invalidArgument("--cv-output \(cvOutput): use .csv")
         }
+        if validation == nil, validationOutput != nil {
+            throw SoilMapError.invalidArgument("--validation-output is for --validation POINTS")
+        }
+        if validation != nil, let validationOutput, !validationOutput.lowercased().hasSuffix(".csv") {
+            throw SoilMapError.invalidArgument("--validation-output \(validationOutput): use .csv")
+        }
         copy.format = try outputOptions(overwrite: false).format.rawValue
         copy.creationOptions = creationOptions ?? []
         copy.outputType = try dataType() == .float64 ? "Float64" : "Float32"
@@ -174,6 +200,7 @@ extension GridParameters {
         if let outputType { words += ["--ot", outputType] }
         if let crossValidation { words += ["--cv", crossValidation] }
         if let seed { words += ["--seed", String(seed)] }
+        if let validation { words += ["--validation", validation] }
         if let format { words += ["--format", format] }
         for option in creationOptions ?? [] { words += ["--co", option] }
         return words

@@ -10,6 +10,8 @@ public struct GridSummary: Sendable {
     public var variogram: VariogramModel?
     public var empiricalVariogram: EmpiricalVariogram?
     public var crossValidation: CrossValidation.Result?
+    /// The held-out points' predictions and errors (`--validation`).
+    public var validation: CrossValidation.Result?
     public var warnings: [String]
 }
 
@@ -27,6 +29,7 @@ public struct GridStep: Step {
         let output = try parameters.outputOptions(overwrite: context.overwrite, provenanceOf: Self.kind)
         try transaction.check(parameters.output)
         if resolved.crossValidation != nil { try transaction.check(resolved.resolvedCVOutput) }
+        if resolved.validation != nil { try transaction.check(resolved.resolvedValidationOutput) }
         var warnings = try output.validateCreationOptions()
         func warn(_ message: String) { warnings.append(message); context.diagnostics.warn(message) }
 
@@ -72,6 +75,8 @@ public struct GridStep: Step {
                 y = kept.map { y[$0.first] }
                 z = kept.map { $0.sum / Double($0.count) }
                 warn("\(points.path): \(duplicates) points share a location with another; kriging uses the mean value of each location")
+            } else if case .linear = algorithm {
+                warn("\(points.path): \(duplicates) points share a location with another; the triangulation keeps one of each (as in gdal_grid)")
             } else {
                 warn("\(points.path): \(duplicates) points share a location with another; each counts as a point (as in gdal_grid)")
             }
@@ -80,7 +85,14 @@ public struct GridStep: Step {
             throw SoilMapError.invalidInput(path: points.path, "\(z.count) points with a value: \(resolved.algorithm) needs at least \(algorithm.minimumPointCount)")
         }
         try Self.checkMinimumPoints(algorithm, count: z.count)
-        let field = SurveyField(x: x, y: y, z: z)
+        let field: SurveyField
+        do {
+            var triangulated = false
+            if case .linear = algorithm { triangulated = true }
+            field = try SurveyField(x: x, y: y, z: z, triangulated: triangulated)
+        } catch let error as GDALError {
+            throw SoilMapError.invalidInput(path: points.path, "linear: \(error.message)")
+        }
 
         // The variogram, given or fitted.
         var variogram: VariogramModel?, empirical: EmpiricalVariogram?
@@ -100,10 +112,28 @@ public struct GridStep: Step {
         // Cross-validation first: it is quick, and a failure leaves nothing behind.
         var validation: CrossValidation.Result?
         if let plan = try resolved.crossValidationPlan() {
-            let result = CrossValidation.run(plan, algorithm: algorithm, method: resolved.algorithm, field: field, variogram: variogram)
+            let result = try CrossValidation.run(plan, algorithm: algorithm, method: resolved.algorithm, field: field, variogram: variogram)
             validation = result
             try transaction.write(resolved.resolvedCVOutput) { temporary in
                 try Self.writeCrossValidation(result, plan: plan, sourceRows: rows, to: temporary)
+            }
+        }
+
+        // Held-out points: read and checked before anything is written.
+        var heldOut: HeldOutPoints?
+        if let source = resolved.validationSource {
+            heldOut = try HeldOutPoints(source, field: resolved.field, gridCRS: grid.crsWKT, bounds: bounds, warn: warn)
+        }
+        var heldOutResult: CrossValidation.Result?
+        if let heldOut {
+            let result = heldOut.predict(algorithm: algorithm, method: resolved.algorithm, field: field, variogram: variogram)
+            let missing = result.predicted.filter(\.isNaN).count
+            if missing > 0 {
+                warn("\(heldOut.path): \(missing) of \(result.predicted.count) validation points have no prediction (no point in range) and are left out of the statistics")
+            }
+            heldOutResult = result
+            try transaction.write(resolved.resolvedValidationOutput) { temporary in
+                try Self.writeValidation(result, sourceRows: heldOut.rows, to: temporary)
             }
         }
 
@@ -122,13 +152,20 @@ public struct GridStep: Step {
             metadata["CV"] = (try resolved.crossValidationPlan())!.name + (resolved.seed.map { " seed=\($0)" } ?? "")
             metadata["CV_STATISTICS"] = s.text
         }
+        if let heldOutResult, let heldOut {
+            metadata["VALIDATION"] = (heldOut.path as NSString).lastPathComponent
+            metadata["VALIDATION_STATISTICS"] = heldOutResult.statistics.text
+        }
         let bandNames = variogram != nil ? [resolved.field, "\(resolved.field)_kriging_variance"] : [resolved.field]
         try Self.writeGrid(path: parameters.output, grid: grid, field: field, algorithm: algorithm, variogram: variogram, noData: noData,
                            dataType: dataType, bandNames: bandNames, metadata: metadata, output: output, context: context,
                            transaction: transaction)
         return GridSummary(path: parameters.output, pointCount: z.count, variogram: variogram, empiricalVariogram: empirical,
-                           crossValidation: validation, warnings: warnings)
+                           crossValidation: validation, validation: heldOutResult, warnings: warnings)
     }
+
+    /// Cells per side of a block sharing one neighbour candidate list.
+    static let blockSide = 16
 
     static func checkMinimumPoints(_ algorithm: GridAlgorithm, count: Int) throws {
         let minimum: Int
@@ -195,13 +232,36 @@ public struct GridStep: Step {
                         let top = (first + slot) * stripRows, height = min(stripRows, grid.height - top)
                         var values = [Double](repeating: noData, count: grid.width * height * bandCount)
                         let plane = grid.width * height
-                        for row in 0..<height {
-                            for column in 0..<grid.width {
-                                let centre = transform.centre(column: column, row: top + row)
-                                let estimate = estimator.estimate(centre.x, centre.y)
-                                guard !estimate.value.isNaN else { continue }
-                                values[row * grid.width + column] = estimate.value
-                                if bandCount > 1 { values[plane + row * grid.width + column] = estimate.variance }
+                        func estimate(row: Int, column: Int) {
+                            let centre = transform.centre(column: column, row: top + row)
+                            let estimate = estimator.estimate(centre.x, centre.y)
+                            guard !estimate.value.isNaN else { return }
+                            values[row * grid.width + column] = estimate.value
+                            if bandCount > 1 { values[plane + row * grid.width + column] = estimate.variance }
+                        }
+                        if estimator.neighbourRule != nil {
+                            // Blocks of cells share one candidate list (PointEstimator.prepareBlock): the same
+                            // neighbours as a search per cell, found at a fraction of the cost.
+                            for blockTop in stride(from: 0, to: height, by: Self.blockSide) {
+                                let blockRows = blockTop..<min(height, blockTop + Self.blockSide)
+                                for blockLeft in stride(from: 0, to: grid.width, by: Self.blockSide) {
+                                    let blockColumns = blockLeft..<min(grid.width, blockLeft + Self.blockSide)
+                                    // The four corner centres bound every centre of the block, rotated grids included.
+                                    let corners = [(blockColumns.lowerBound, blockRows.lowerBound), (blockColumns.upperBound - 1, blockRows.lowerBound),
+                                                   (blockColumns.lowerBound, blockRows.upperBound - 1), (blockColumns.upperBound - 1, blockRows.upperBound - 1)]
+                                        .map { transform.centre(column: $0.0, row: top + $0.1) }
+                                    estimator.prepareBlock(minX: corners.map(\.x).min()!, minY: corners.map(\.y).min()!,
+                                                           maxX: corners.map(\.x).max()!, maxY: corners.map(\.y).max()!)
+                                    for row in blockRows {
+                                        for column in blockColumns { estimate(row: row, column: column) }
+                                    }
+                                }
+                            }
+                            estimator.endBlock()
+                        } else {
+                            for row in 0..<height {
+                                estimator.resetSearch()
+                                for column in 0..<grid.width { estimate(row: row, column: column) }
                             }
                         }
                         buffers.set(slot, values)
@@ -244,6 +304,68 @@ public struct GridStep: Step {
         do { try text.write(toFile: path, atomically: false, encoding: .utf8) } catch {
             throw SoilMapError.invalidInput(path: path, "cannot be written (\(error.localizedDescription))")
         }
+    }
+}
+
+extension GridStep {
+    /// One row per held-out point, in --cv's shape (fold empty, cv "validation"), so both tables can be read alike.
+    static func writeValidation(_ result: CrossValidation.Result, sourceRows: [Int], to path: String) throws {
+        var text = "point,observed,predicted,error,variance,fold,method,cv\n"
+        for index in result.observed.indices {
+            let predicted = result.predicted[index]
+            text += [String(sourceRows[index] + 1), SurveyTable.cell(result.observed[index]), SurveyTable.cell(predicted),
+                     SurveyTable.cell(predicted - result.observed[index]), SurveyTable.cell(result.variance[index]),
+                     "", SurveyTable.quote(result.method), "validation"].joined(separator: ",") + "\n"
+        }
+        do { try text.write(toFile: path, atomically: false, encoding: .utf8) } catch {
+            throw SoilMapError.invalidInput(path: path, "cannot be written (\(error.localizedDescription))")
+        }
+    }
+}
+
+/// Held-out survey points (`--validation`): their places in the grid's CRS and their observed values.
+struct HeldOutPoints {
+    var path: String
+    /// Each kept point's row in the source (0-based).
+    var rows: [Int]
+    var x: [Double]
+    var y: [Double]
+    var observed: [Double]
+
+    /// Reads the points; a missing or non-numeric field, or a point outside the grid, is an error naming the file.
+    init(_ source: PointSource, field: String, gridCRS: String, bounds: Envelope,
+         warn: (String) -> Void) throws {
+        let points = try SurveyPoints.read(source)
+        if points.crsWKT.isEmpty, !gridCRS.isEmpty {
+            throw SoilMapError.invalidInput(path: points.path, "the validation points have no CRS: give --points-crs")
+        }
+        let values = try points.numericValues(of: field)
+        let (allX, allY) = try points.coordinates(inCRS: gridCRS)
+        path = points.path
+        rows = values.indices.filter { values[$0] != nil }
+        if rows.count < values.count {
+            warn("\(points.path): \(values.count - rows.count) of \(values.count) validation points have no '\(field)' value and are left out")
+        }
+        guard !rows.isEmpty else { throw SoilMapError.invalidInput(path: points.path, "no validation point has a value of '\(field)'") }
+        for row in rows where !(allX[row] >= bounds.minX && allX[row] <= bounds.maxX && allY[row] >= bounds.minY && allY[row] <= bounds.maxY) {
+            throw SoilMapError.invalidInput(path: points.path, "validation point \(row + 1) (\(numberText(allX[row])), \(numberText(allY[row]))) lies outside the grid")
+        }
+        x = rows.map { allX[$0] }
+        y = rows.map { allY[$0] }
+        observed = rows.map { values[$0]! }
+    }
+
+    /// Each point predicted from the fitted points (kriging with the variogram of the map), one after another.
+    func predict(algorithm: GridAlgorithm, method: String, field: SurveyField, variogram: VariogramModel?) -> CrossValidation.Result {
+        let estimator = PointEstimator(algorithm: algorithm, field: field, variogram: variogram)
+        var predicted = [Double](repeating: .nan, count: x.count), variance = predicted
+        for index in x.indices {
+            estimator.resetSearch()
+            (predicted[index], variance[index]) = estimator.estimate(x[index], y[index])
+        }
+        return CrossValidation.Result(method: method, observed: observed, predicted: predicted, variance: variance,
+                                      fold: Array(repeating: -1, count: x.count),
+                                      statistics: CrossValidation.Statistics(observed: observed, predicted: predicted))
     }
 }
 

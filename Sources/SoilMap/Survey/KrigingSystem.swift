@@ -106,11 +106,14 @@ final class KrigingSystem {
                 for k in 0..<size { lu.swapAt(column * size + k, pivot * size + k) }
             }
             let diagonal = lu[column * size + column]
+            let base = lu.baseAddress!, pivotRow = base + column * size
             for row in (column + 1)..<max(column + 1, size) {
                 let factor = lu[row * size + column] / diagonal
                 lu[row * size + column] = factor
                 if factor != 0 {
-                    for k in (column + 1)..<size { lu[row * size + k] -= factor * lu[column * size + k] }
+                    // Row pointers, not index arithmetic: the loop vectorises; each element is the same a - f·b.
+                    let target = base + row * size
+                    for k in (column + 1)..<size { target[k] -= factor * pivotRow[k] }
                 }
             }
         }
