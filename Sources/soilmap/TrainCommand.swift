@@ -51,6 +51,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "random-forest: share of the cells held out for validation, whole plots (or blocks) at a time, stratified by class.") var validation: Double?
     @Option(name: .customLong("block-size"), help: "random-forest: hold out square blocks of this side (CRS units) instead of plots.") var blockSize: Double?
     @Option(name: .customLong("cells-per-polygon"), help: "At most this many cells of each polygon, drawn with the seed (default: all).") var cellsPerPolygon: Int?
+    @Option(help: "random-forest: variable importance measured: permutation (default; also impurity), impurity, or none.") var importance: String?
+    @Option(name: .customLong("importance-samples"), help: "random-forest: most assessed samples the permutation importance uses, a seeded draw (default 20000).") var importanceSamples: Int?
     @Option(help: "kmeans: number of clusters.") var classes: Int?
     @Option(help: "kmeans: most cells sampled (a regular lattice; default 100000).") var samples: Int?
     @Option(name: .customLong("max-iterations"), help: "kmeans: most Lloyd iterations (default 300).") var maxIterations: Int?
@@ -75,6 +77,8 @@ struct TrainCommand: ParsableCommand {
             parameters.validation = validation
             parameters.blockSize = blockSize
             parameters.cellsPerPolygon = cellsPerPolygon
+            parameters.importance = importance
+            parameters.importanceSamples = importanceSamples
             parameters.classes = classes
             parameters.samples = samples
             parameters.maxIterations = maxIterations
@@ -96,7 +100,14 @@ struct TrainCommand: ParsableCommand {
         }
         if let forest = model.forest {
             lines.append("  accuracy on \(forest.assessedOn) samples: \(format(forest.accuracy))")
-            lines.append("  importance (impurity): " + zip(model.predictors, forest.impurityImportance).map { "\($0.role) \(format($1))" }.joined(separator: ", "))
+            if !forest.impurityImportance.isEmpty {
+                lines.append("  importance (impurity): " + zip(model.predictors, forest.impurityImportance).map { "\($0.role) \(format($1))" }.joined(separator: ", "))
+            }
+            if !forest.permutationImportance.isEmpty {
+                let on = forest.permutationSamples.map { " on \($0) \(forest.assessedOn) samples" } ?? ""
+                lines.append("  importance (permutation\(on)): " + zip(model.predictors, forest.permutationImportance).map { "\($0.role) \(format($1))" }.joined(separator: ", "))
+            }
+            if forest.importance == ForestImportance.none { lines.append("  importance: none measured (--importance none)") }
         }
         if let kmeans = model.kmeans {
             lines.append("  \(kmeans.k) clusters, \(kmeans.iterations) iterations, \(kmeans.converged ? "converged" : "not converged"), inertia \(format(kmeans.inertia))")

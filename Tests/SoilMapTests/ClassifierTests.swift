@@ -19,7 +19,7 @@ import GDAL
         let directory = TemporaryDirectory()
         let model = directory.path("rf.json"), map = directory.path("rf.tif")
         let train = try runSoilmap(["train", Self.polygons, "--field", "label", "--predictors"] + Self.bands
-                                   + ["--kind", "random-forest", "--trees", "40", "--validation", "0.3", "--seed", "5", "-o", model])
+                                   + ["--kind", "random-forest", "--trees", "100", "--validation", "0.3", "--seed", "5", "-o", model])
         #expect(train.status == 0, "\(train.stderr)")
         #expect(train.stderr.contains("5 plot(s) lie outside the rasters or have no cell where every predictor has a value"), "\(train.stderr)")
         let predict = try runSoilmap(["predict", model, "--predictors"] + Self.bands + ["--confidence", "-o", map, "-q"])
@@ -87,6 +87,89 @@ import GDAL
         #expect(try runSoilmap(["train", "--predictors"] + Self.bands + ["--kind", "kmeans", "--classes", "6", "--samples", "20000",
                                                                           "--seed", "3", "-o", again, "-q"]).status == 0)
         #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == Data(contentsOf: URL(fileURLWithPath: again)))
+    }
+
+    /// `--importance` and `--importance-samples`: the choice and the samples used are in the file and printed; the
+    /// trees and the accuracy (on all assessed samples) do not depend on them; a capped draw is the same for a seed.
+    @Test func importanceChoiceAndSampleCapAreRecordedAndDeterministic() throws {
+        let directory = TemporaryDirectory()
+        func train(_ name: String, _ options: [String], seed: Int = 4) throws -> (forest: [String: Any], bytes: Data, stdout: String) {
+            let model = directory.path(name)
+            let result = try runSoilmap(["train", Self.polygons, "--field", "label", "--predictors"] + Self.bands
+                                        + ["--kind", "random-forest", "--trees", "12", "--seed", String(seed), "-o", model] + options)
+            try #require(result.status == 0, "\(result.stderr)")
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+            let json = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+            return (try #require(json["forest"] as? [String: Any]), bytes, result.stdout)
+        }
+        let plain = try train("default.json", [])
+        #expect(plain.forest["importance"] as? String == "permutation")
+        #expect(plain.forest["permutation_samples"] as? Int == 1911 && plain.forest["permutation_max_samples"] as? Int == 20000)
+        #expect(plain.stdout.contains("importance (permutation on 1911 training samples): "), "\(plain.stdout)")
+        let capped = try train("capped.json", ["--importance-samples", "500"])
+        let again = try train("capped-again.json", ["--importance-samples", "500"])
+        let otherSeed = try train("capped-seed.json", ["--importance-samples", "500"], seed: 5)
+        #expect(capped.bytes == again.bytes, "the same draw for a seed")
+        #expect(capped.forest["permutation_samples"] as? Int == 500 && capped.forest["permutation_max_samples"] as? Int == 500)
+        #expect(capped.stdout.contains("importance (permutation on 500 training samples): "), "\(capped.stdout)")
+        let importance = { (forest: [String: Any]) in forest["permutation_importance"] as? [Double] ?? [] }
+        #expect(importance(capped.forest).count == 6 && importance(capped.forest) != importance(plain.forest))
+        #expect(importance(otherSeed.forest).count == 6 && otherSeed.bytes != capped.bytes)
+        let impurity = try train("impurity.json", ["--importance", "impurity"])
+        #expect(impurity.forest["importance"] as? String == "impurity" && importance(impurity.forest).isEmpty)
+        #expect(impurity.forest["permutation_samples"] == nil && !impurity.stdout.contains("permutation"))
+        let none = try train("none.json", ["--importance", "none"])
+        #expect(none.forest["importance"] as? String == "none" && (none.forest["impurity_importance"] as? [Double])?.isEmpty == true)
+        #expect(none.stdout.contains("importance: none measured"), "\(none.stdout)")
+        for other in [capped, impurity, none] {
+            let nodes = { (forest: [String: Any]) in (forest["trees"] as? [[String: Any]] ?? []).map { $0["data"] as? String ?? "" } }
+            #expect(nodes(other.forest).count == 12 && nodes(other.forest) == nodes(plain.forest), "the trees do not depend on the importance")
+            #expect(other.forest["accuracy"] as? Double == plain.forest["accuracy"] as? Double)
+        }
+        #expect(impurity.forest["impurity_importance"] as? [Double] == plain.forest["impurity_importance"] as? [Double])
+        let wrong = try runSoilmap(["train", Self.polygons, "--field", "label", "--predictors"] + Self.bands
+                                   + ["--kind", "random-forest", "--importance", "gini", "-o", directory.path("wrong.json"), "-q"])
+        #expect(wrong.status != 0 && wrong.stderr.contains("--importance gini: use permutation, impurity, none"), "\(wrong.stderr)")
+    }
+
+    /// Plots are read in raster order but kept in layer order: the labelled points shuffled give the same samples,
+    /// shuffled the same way.
+    @Test func pointsReadInRasterOrderKeepTheirLayerOrder() throws {
+        let directory = TemporaryDirectory()
+        let shuffled = directory.path("shuffled.gpkg")
+        let source = try Dataset.open(Self.points, kind: .vector).layer(0)
+        var features: [(label: String, geometry: Geometry?)] = []
+        try source.forEachFeature { features.append((try $0.value(named: "label").stringValue ?? "", $0.geometry?.clone())) }
+        var generator = SeededRandom(seed: 77)
+        var order = Array(features.indices)
+        generator.shuffle(&order)
+        do {
+            let dataset = try Driver("GPKG").createVector(path: shuffled)
+            let layer = try dataset.createLayer(name: "plots", spatialReference: source.spatialReference, geometryType: .point)
+            try layer.createField(FieldDefinition(name: "label", type: .string))
+            for index in order { try layer.addFeature(["label": .string(features[index].label)], geometry: features[index].geometry) }
+            try dataset.close()
+        }
+        let bands = Self.bands.map { try! PredictorList.source($0) }
+        let plan = try InputPlan.make(sources: bands, mask: nil, scale: nil, offset: nil)
+        let inLayerOrder = try TrainingSamples.extract(plots: Self.points, layer: nil, field: "label", target: .category, plan: plan,
+                                                       predictors: bands, cellsPerPolygon: nil, seed: 1)
+        let inShuffledOrder = try TrainingSamples.extract(plots: shuffled, layer: nil, field: "label", target: .category, plan: plan,
+                                                          predictors: bands, cellsPerPolygon: nil, seed: 1)
+        // 562 of the 1,000 points lie where every band has a value.
+        #expect(inLayerOrder.count == 562)
+        #expect(inShuffledOrder.count == inLayerOrder.count)
+        // Sample k of the shuffled layer is the point at order[k] of the original, when both are kept.
+        var position: [Int64: Int] = [:]
+        for (sample, plot) in inLayerOrder.plots.enumerated() { position[inLayerOrder.plotIDs[plot]] = sample }
+        var compared = 0
+        for (sample, plot) in inShuffledOrder.plots.enumerated() {
+            let original = try #require(position[Int64(order[Int(inShuffledOrder.plotIDs[plot]) - 1])])
+            #expect(inShuffledOrder.row(sample) == inLayerOrder.row(original))
+            #expect(inShuffledOrder.labels[Int(inShuffledOrder.targets[sample])] == inLayerOrder.labels[Int(inLayerOrder.targets[original])])
+            compared += 1
+        }
+        #expect(compared == inLayerOrder.count)
     }
 
     @Test func badClassifierInputsAreClearErrors() throws {

@@ -65,15 +65,19 @@ import Testing
         }
         let model = RandomForestModel(hyperParameters: parameters, trees: trees, impurityImportance: [], permutationImportance: [],
                                       assessedOn: "training", accuracy: .nan)
-        let forest = FlatForest(model, classCount: K)
         var columns = [Double](repeating: 0, count: n * p)
         for i in 0..<n { for j in 0..<p { columns[j * n + i] = rows[i * p + j] } }
-        var votes = [UInt16](repeating: 7, count: n * K)
-        columns.withUnsafeBufferPointer { columns in
-            votes.withUnsafeMutableBufferPointer { forest.vote(values: columns.baseAddress!, stride: n, count: n, votes: $0.baseAddress!) }
+        // Both layouts: thresholds as ranks among each predictor's distinct thresholds, and as Float64.
+        for rankEncoding in [true, false] {
+            let forest = FlatForest(model, classCount: K, featureCount: p, rankEncoding: rankEncoding)
+            #expect(forest.isRankEncoded == rankEncoding)
+            var votes = [UInt16](repeating: 7, count: n * K)
+            columns.withUnsafeBufferPointer { columns in
+                votes.withUnsafeMutableBufferPointer { forest.vote(values: columns.baseAddress!, stride: n, count: n, votes: $0.baseAddress!) }
+            }
+            #expect(votes == expected, "rank encoding \(rankEncoding)")
+            #expect(forest.depths.max()! > 8 && forest.nodeCount == trees.reduce(0) { $0 + $1.feature.count })
         }
-        #expect(votes == expected)
-        #expect(forest.depths.max()! > 8 && forest.nodes.count == trees.reduce(0) { $0 + $1.feature.count })
     }
 }
 

@@ -125,7 +125,7 @@ public struct PredictStep: Step {
             }
             let descriptions = withConfidence ? [scheme.title, "confidence"] : [scheme.title]
             let values = classes.map { Float($0.value) }
-            let forest = model.forest.map { FlatForest($0, classCount: classes.count) }
+            let forest = model.forest.map { FlatForest($0, classCount: classes.count, featureCount: model.predictors.count) }
             let centres = model.kmeans.map { $0.centres.flatMap { $0 } }
             let featureCount = model.predictors.count
             warnings = try RasterResultWriter.write(

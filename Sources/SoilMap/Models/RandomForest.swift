@@ -113,32 +113,67 @@ public struct DecisionTree: Codable, Sendable, Equatable {
     }
 }
 
+/// Which variable importance `train` measures: `permutation` (and the impurity one, which growing gives for free),
+/// `impurity` alone, or `none`.
+public enum ForestImportance: String, Codable, Sendable, CaseIterable {
+    case permutation, impurity, none
+}
+
 /// A trained forest: its settings, its trees, and what it says about the predictors.
 public struct RandomForestModel: Codable, Sendable {
     public var hyperParameters: ForestHyperParameters
     public var trees: [DecisionTree]
-    /// Mean decrease in impurity (weighted Gini), per predictor, normalised to sum 1 (each tree's, then the mean).
+    /// Mean decrease in impurity (weighted Gini), per predictor, normalised to sum 1 (each tree's, then the mean);
+    /// empty with `--importance none`.
     public var impurityImportance: [Double]
-    /// Drop in accuracy when a predictor's values are shuffled among the assessed samples (mean of 5 seeded shuffles).
+    /// Drop in accuracy when a predictor's values are shuffled among the assessed samples (mean of 5 seeded
+    /// shuffles); empty unless `importance` is permutation.
     public var permutationImportance: [Double]
-    /// Which samples the permutation importance and accuracy were measured on ("validation", or "training").
+    /// Which samples the accuracy and the permutation importance were measured on ("validation", or "training").
     public var assessedOn: String
+    /// Accuracy on all the assessed samples.
     public var accuracy: Double
+    /// What was measured (nil in files written before the choice existed: permutation).
+    public var importance: ForestImportance?
+    /// The assessed samples the permutation importance was measured on: all of them, or a seeded draw of
+    /// `permutationMaxSamples` (`RandomForestTrainer.importanceSample`).
+    public var permutationSamples: Int?
+    public var permutationMaxSamples: Int?
+
+    public init(hyperParameters: ForestHyperParameters, trees: [DecisionTree], impurityImportance: [Double], permutationImportance: [Double],
+                assessedOn: String, accuracy: Double, importance: ForestImportance? = nil) {
+        self.hyperParameters = hyperParameters
+        self.trees = trees
+        self.impurityImportance = impurityImportance
+        self.permutationImportance = permutationImportance
+        self.assessedOn = assessedOn
+        self.accuracy = accuracy
+        self.importance = importance
+    }
 
     enum CodingKeys: String, CodingKey {
         case hyperParameters = "hyper_parameters", trees, impurityImportance = "impurity_importance"
-        case permutationImportance = "permutation_importance", assessedOn = "assessed_on", accuracy
+        case permutationImportance = "permutation_importance", assessedOn = "assessed_on", accuracy, importance
+        case permutationSamples = "permutation_samples", permutationMaxSamples = "permutation_max_samples"
     }
 }
 
-/// The forest laid out for prediction. Each tree's nodes are 16-byte records in breadth-first order with the two
-/// children of a node side by side, so a step is `node = child + (x > threshold ? 1 : 0)` without a branch. A leaf
-/// points to itself with an infinite threshold: a sample that reaches it stays there, so a group of samples can
-/// walk a tree in lockstep, their independent memory reads overlapping instead of waiting one after another.
+/// The forest laid out for prediction. Each tree's nodes are records in breadth-first order with the two children
+/// of a node side by side, so a step is `node = child + (x > threshold ? 1 : 0)` without a branch. A leaf points to
+/// itself with a threshold nothing exceeds: a sample that reaches it stays there, so a group of samples can walk a
+/// tree in lockstep, their independent memory reads overlapping instead of waiting one after another.
+///
+/// Thresholds are rank-encoded when they allow it (the usual case): a predictor's distinct thresholds over the whole
+/// forest, sorted, T_0 < T_1 < ... < T_(m-1), and a sample's value x turned once into r(x) = the number of them below
+/// x. Then x > T_i exactly when r(x) > i, so the votes are the same as with the thresholds themselves, while a node
+/// takes 8 bytes instead of 16 and a sample's predictors 2 bytes each instead of 8: a deep tree and the samples
+/// walking it stay in a core's L2 cache. With more than 65,535 distinct thresholds on a predictor, the nodes keep
+/// their Float64 thresholds (`WideNode`).
+///
 /// The votes are those of the trees as grown (a value at or below the threshold goes left); samples must have no
 /// NaN predictor (callers drop them).
 struct FlatForest: Sendable {
-    struct Node {
+    struct WideNode {
         var threshold: Double
         /// Index of the left child within the tree (the right one follows it); the node's own index at a leaf.
         var child: Int32
@@ -146,22 +181,37 @@ struct FlatForest: Sendable {
         var feature: Int32
     }
 
-    let nodes: [Node]
+    struct CompactNode {
+        var child: Int32
+        /// i of the node's threshold T_i among its predictor's sorted thresholds; `UInt16.max` at a leaf.
+        var rank: UInt16
+        var feature: UInt16
+    }
+
+    /// Float64 thresholds: empty when the forest is rank-encoded.
+    let wideNodes: [WideNode]
+    let compactNodes: [CompactNode]
+    /// Per predictor, its distinct split thresholds in increasing order (rank-encoded forests).
+    let thresholds: [[Double]]
     /// Class index of each node's majority (used at leaves).
     let leafClass: [Int32]
     /// Where each tree's nodes start, and how deep it is (edges from the root to its deepest leaf).
     let roots: [Int]
     let depths: [Int]
     let classCount: Int
-    /// Samples voted on together: their predictor values stay in cache while every tree walks them, and each tree's
-    /// upper nodes are reused by all of them.
+    let featureCount: Int
+    var nodeCount: Int { leafClass.count }
+    var isRankEncoded: Bool { wideNodes.isEmpty }
+    /// Samples voted on together: their predictor values (ranks) stay in cache while every tree walks them, and each
+    /// tree's upper nodes are reused by all of them.
     static let chunk = 16_384
     /// Samples walking a tree in lockstep: that many independent reads in flight. 128 samples in chunks of 16,384
     /// voted 1.7 to 2.2 times faster than 16 in chunks of 2,048 (votes do not depend on either).
     static let group = 128
 
-    init(_ model: RandomForestModel, classCount: Int) {
-        var nodes: [Node] = [], leafClass: [Int32] = [], roots: [Int] = [], depths: [Int] = []
+    /// `rankEncoding` false keeps Float64 thresholds whatever they are (to test both layouts).
+    init(_ model: RandomForestModel, classCount: Int, featureCount: Int, rankEncoding: Bool = true) {
+        var nodes: [WideNode] = [], leafClass: [Int32] = [], roots: [Int] = [], depths: [Int] = []
         nodes.reserveCapacity(model.trees.reduce(0) { $0 + $1.feature.count })
         leafClass.reserveCapacity(nodes.capacity)
         for tree in model.trees {
@@ -169,7 +219,7 @@ struct FlatForest: Sendable {
             roots.append(base)
             // Breadth first: (node in the grown tree, its place in the layout, its depth).
             var queue = [(grown: 0, placed: 0, depth: 0)], head = 0, deepest = 0
-            nodes.append(Node(threshold: 0, child: 0, feature: 0))
+            nodes.append(WideNode(threshold: 0, child: 0, feature: 0))
             leafClass.append(0)
             while head < queue.count {
                 let (grown, placed, depth) = queue[head]
@@ -177,13 +227,13 @@ struct FlatForest: Sendable {
                 deepest = max(deepest, depth)
                 leafClass[base + placed] = Int32(tree.value[grown])
                 if tree.feature[grown] < 0 {
-                    nodes[base + placed] = Node(threshold: .infinity, child: Int32(placed), feature: 0)
+                    nodes[base + placed] = WideNode(threshold: .infinity, child: Int32(placed), feature: -1)
                     continue
                 }
                 let child = nodes.count - base
-                nodes[base + placed] = Node(threshold: tree.threshold[grown], child: Int32(child), feature: Int32(tree.feature[grown]))
-                nodes.append(Node(threshold: 0, child: 0, feature: 0))
-                nodes.append(Node(threshold: 0, child: 0, feature: 0))
+                nodes[base + placed] = WideNode(threshold: tree.threshold[grown], child: Int32(child), feature: Int32(tree.feature[grown]))
+                nodes.append(WideNode(threshold: 0, child: 0, feature: 0))
+                nodes.append(WideNode(threshold: 0, child: 0, feature: 0))
                 leafClass.append(0)
                 leafClass.append(0)
                 queue.append((tree.left[grown], child, depth + 1))
@@ -191,15 +241,112 @@ struct FlatForest: Sendable {
             }
             depths.append(deepest)
         }
-        (self.nodes, self.leafClass, self.roots, self.depths, self.classCount) = (nodes, leafClass, roots, depths, classCount)
+        var thresholds = [[Double]](repeating: [], count: featureCount)
+        for node in nodes where node.feature >= 0 { thresholds[Int(node.feature)].append(node.threshold) }
+        for j in thresholds.indices {
+            thresholds[j].sort()
+            // Distinct by ==, as the comparisons see them (-0 and +0 are one threshold).
+            var distinct: [Double] = []
+            for value in thresholds[j] where distinct.last != value { distinct.append(value) }
+            thresholds[j] = distinct
+        }
+        let encodable = rankEncoding && featureCount <= Int(UInt16.max) && thresholds.allSatisfy { $0.count <= Int(UInt16.max) }
+            && !thresholds.joined().contains { $0.isNaN }
+        if encodable {
+            compactNodes = nodes.map { node in
+                guard node.feature >= 0 else { return CompactNode(child: node.child, rank: .max, feature: 0) }
+                let rank = Self.rank(of: node.threshold, among: thresholds[Int(node.feature)])
+                return CompactNode(child: node.child, rank: UInt16(rank), feature: UInt16(node.feature))
+            }
+            wideNodes = []
+            self.thresholds = thresholds
+        } else {
+            wideNodes = nodes.map { WideNode(threshold: $0.threshold, child: $0.child, feature: max($0.feature, 0)) }
+            compactNodes = []
+            self.thresholds = []
+        }
+        (self.leafClass, self.roots, self.depths, self.classCount, self.featureCount) = (leafClass, roots, depths, classCount, featureCount)
+    }
+
+    /// The number of `sorted` values below `x` (binary search).
+    @inline(__always)
+    static func rank(of x: Double, among sorted: UnsafeBufferPointer<Double>) -> Int {
+        var low = 0, high = sorted.count
+        while low < high {
+            let middle = (low + high) >> 1
+            if sorted[middle] < x { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    static func rank(of x: Double, among sorted: [Double]) -> Int {
+        sorted.withUnsafeBufferPointer { rank(of: x, among: $0) }
     }
 
     /// Votes of every tree for `count` samples whose predictor j is at `values[j * stride + i]`; `votes` holds
     /// count x classCount counters (zeroed here).
     func vote(values: UnsafePointer<Double>, stride: Int, count: Int, votes: UnsafeMutablePointer<UInt16>) {
         votes.initialize(repeating: 0, count: count * classCount)
+        if isRankEncoded {
+            voteRanked(values: values, stride: stride, count: count, votes: votes)
+        } else {
+            voteWide(values: values, stride: stride, count: count, votes: votes)
+        }
+    }
+
+    private func voteRanked(values: UnsafePointer<Double>, stride: Int, count: Int, votes: UnsafeMutablePointer<UInt16>) {
+        let classCount = classCount, group = Self.group, p = featureCount, chunk = Self.chunk
+        let ranks = UnsafeMutablePointer<UInt16>.allocate(capacity: max(p, 1) * chunk)
+        defer { ranks.deallocate() }
+        compactNodes.withUnsafeBufferPointer { allNodes in
+            leafClass.withUnsafeBufferPointer { allLeafClasses in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: group) { at in
+                    var first = 0
+                    while first < count {
+                        let last = min(first + chunk, count)
+                        for j in 0..<p {
+                            thresholds[j].withUnsafeBufferPointer { sorted in
+                                let column = values + j * stride, target = ranks + j * chunk
+                                for i in first..<last { target[i - first] = UInt16(truncatingIfNeeded: Self.rank(of: column[i], among: sorted)) }
+                            }
+                        }
+                        for (tree, root) in roots.enumerated() {
+                            let nodes = allNodes.baseAddress! + root, leafClasses = allLeafClasses.baseAddress! + root
+                            let depth = depths[tree]
+                            var start = first
+                            while start < last {
+                                let size = min(group, last - start)
+                                let sampleRanks = ranks + (start - first)
+                                for g in 0..<size { at[g] = 0 }
+                                var step = 0
+                                while step < depth {
+                                    // Branch-free: which way a sample goes is data, not a jump to mispredict.
+                                    var changed = 0
+                                    for g in 0..<size {
+                                        let current = at[g]
+                                        let node = nodes[current]
+                                        let r = sampleRanks[Int(node.feature) &* chunk &+ g]
+                                        let next = Int(node.child) &+ Int(unsafeBitCast(r > node.rank, to: UInt8.self))
+                                        changed |= next ^ current
+                                        at[g] = next
+                                    }
+                                    if changed == 0 { break }
+                                    step += 1
+                                }
+                                for g in 0..<size { votes[(start + g) * classCount + Int(leafClasses[at[g]])] &+= 1 }
+                                start += size
+                            }
+                        }
+                        first = last
+                    }
+                }
+            }
+        }
+    }
+
+    private func voteWide(values: UnsafePointer<Double>, stride: Int, count: Int, votes: UnsafeMutablePointer<UInt16>) {
         let classCount = classCount, group = Self.group
-        nodes.withUnsafeBufferPointer { allNodes in
+        wideNodes.withUnsafeBufferPointer { allNodes in
             leafClass.withUnsafeBufferPointer { allLeafClasses in
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: group) { at in
                     var first = 0
@@ -286,6 +433,35 @@ public enum RandomForestTrainer {
         let total = importance.reduce(0, +)
         if total > 0 { importance = importance.map { $0 / total } }
         return (trees, importance)
+    }
+
+    /// Share of `samples` whose class the forest's vote gives (NaN without samples).
+    static func accuracy(forest: FlatForest, samples: TrainingSamples) -> Double {
+        let p = samples.featureCount, n = samples.count
+        guard n > 0 else { return .nan }
+        var columns = [Double](repeating: 0, count: n * p)
+        for i in 0..<n { for j in 0..<p { columns[j * n + i] = samples.features[i * p + j] } }
+        var votes = [UInt16](repeating: 0, count: n * forest.classCount)
+        var correct = 0
+        columns.withUnsafeBufferPointer { columns in
+            votes.withUnsafeMutableBufferPointer { votes in
+                forest.vote(values: columns.baseAddress!, stride: n, count: n, votes: votes.baseAddress!)
+                for i in 0..<n where forest.winner(votes.baseAddress!, sample: i).classIndex == Int(samples.targets[i]) { correct += 1 }
+            }
+        }
+        return Double(correct) / Double(n)
+    }
+
+    /// The samples permutation importance is measured on when there are more than `cap` of them: `cap` indices
+    /// drawn without replacement from `SeededRandom(seed, stream: 2_000_000)` (a shuffle, its first `cap`), in
+    /// increasing order; nil when all `count` are used. Each shuffle votes the whole forest over them, so the cap
+    /// keeps a forest trained on 100,000 cells from spending most of its time on its importance.
+    static func importanceSample(count: Int, cap: Int, seed: Int) -> [Int]? {
+        guard count > cap else { return nil }
+        var generator = SeededRandom(seed: UInt64(bitPattern: Int64(seed)), stream: 2_000_000)
+        var order = Array(0..<count)
+        generator.shuffle(&order)
+        return order.prefix(cap).sorted()
     }
 
     /// Accuracy of the forest on `samples`, and the drop in accuracy when each predictor is shuffled (5 times,

@@ -29,6 +29,10 @@ public struct TrainParameters: StepParameters {
     public var validation: Double?
     public var blockSize: Double?
     public var cellsPerPolygon: Int?
+    /// permutation (and impurity), impurity, or none.
+    public var importance: String?
+    /// Most assessed samples the permutation importance is measured on (a seeded draw when there are more).
+    public var importanceSamples: Int?
     // k-means
     public var classes: Int?
     public var samples: Int?
@@ -39,7 +43,7 @@ public struct TrainParameters: StepParameters {
         case plots, layer, field, predictors, kind = "model_kind", output, seed, logTarget = "log_target", unit, folds, trees
         case maxDepth = "max_depth", minSamplesSplit = "min_samples_split", minSamplesLeaf = "min_samples_leaf"
         case maxFeatures = "max_features", classWeight = "class_weight", validation, blockSize = "block_size"
-        case cellsPerPolygon = "cells_per_polygon", classes, samples, maxIterations = "max_iterations"
+        case cellsPerPolygon = "cells_per_polygon", importance, importanceSamples = "importance_samples", classes, samples, maxIterations = "max_iterations"
     }
 
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
@@ -48,6 +52,7 @@ public struct TrainParameters: StepParameters {
     public static let defaultTrees = 100
     public static let defaultKMeansSamples = 100_000
     public static let defaultMaxIterations = 300
+    public static let defaultImportanceSamples = 20_000
 
     public init(plots: String?, layer: String? = nil, field: String?, predictors: [String], kind: String, output: String, seed: Int? = nil) {
         self.plots = plots
@@ -107,9 +112,10 @@ public struct TrainParameters: StepParameters {
             if given { throw SoilMapError.invalidArgument("\(option) does not apply to --kind \(kind.rawValue)") }
         }
         try refuse("--log-target/--unit/--folds", kind != .linear && (logTarget != nil || unit != nil || folds != nil))
-        try refuse("--trees/--max-depth/--min-samples-split/--min-samples-leaf/--max-features/--class-weight/--validation/--block-size",
+        try refuse("--trees/--max-depth/--min-samples-split/--min-samples-leaf/--max-features/--class-weight/--validation/--block-size/--importance/--importance-samples",
                    kind != .randomForest && (trees != nil || maxDepth != nil || minSamplesSplit != nil || minSamplesLeaf != nil
-                                             || maxFeatures != nil || classWeight != nil || validation != nil || blockSize != nil))
+                                             || maxFeatures != nil || classWeight != nil || validation != nil || blockSize != nil
+                                             || importance != nil || importanceSamples != nil))
         try refuse("--classes/--samples/--max-iterations", kind != .kmeans && (classes != nil || samples != nil || maxIterations != nil))
         switch kind {
         case .linear, .randomForest:
@@ -133,6 +139,12 @@ public struct TrainParameters: StepParameters {
             copy.maxFeatures = maxFeatures ?? max(1, Int(Double(predictors.count).squareRoot()))
             copy.classWeight = classWeight ?? "none"
             copy.validation = validation ?? 0
+            copy.importance = importance ?? ForestImportance.permutation.rawValue
+            guard ForestImportance(rawValue: copy.importance!) != nil else {
+                throw SoilMapError.invalidArgument("--importance \(copy.importance!): use \(ForestImportance.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            copy.importanceSamples = importanceSamples ?? Self.defaultImportanceSamples
+            guard copy.importanceSamples! >= 1 else { throw SoilMapError.invalidArgument("--importance-samples \(copy.importanceSamples!): use 1 or more") }
             try copy.forestHyperParameters().validate(featureCount: predictors.count)
         case .kmeans:
             guard let classes else { throw SoilMapError.invalidArgument("--kind kmeans needs --classes K (the number of clusters)") }
@@ -171,6 +183,8 @@ extension TrainParameters {
         if let validation { words += ["--validation", numberText(validation)] }
         if let blockSize { words += ["--block-size", numberText(blockSize)] }
         if let cellsPerPolygon { words += ["--cells-per-polygon", String(cellsPerPolygon)] }
+        if let importance { words += ["--importance", importance] }
+        if let importanceSamples { words += ["--importance-samples", String(importanceSamples)] }
         if let classes { words += ["--classes", String(classes)] }
         if let samples { words += ["--samples", String(samples)] }
         if let maxIterations { words += ["--max-iterations", String(maxIterations)] }
@@ -267,13 +281,22 @@ public struct TrainStep: Step {
         let training = all.subset(split.training)
         let (trees, importance) = try RandomForestTrainer.train(training, classCount: classCount, parameters: parameters,
                                                                 threads: context.threads, progress: context.progress)
-        var forest = RandomForestModel(hyperParameters: parameters, trees: trees, impurityImportance: importance, permutationImportance: [],
-                                       assessedOn: split.validation.isEmpty ? "training" : "validation", accuracy: .nan)
+        let method = ForestImportance(rawValue: resolved.importance ?? "") ?? .permutation
+        var forest = RandomForestModel(hyperParameters: parameters, trees: trees, impurityImportance: method == .none ? [] : importance,
+                                       permutationImportance: [], assessedOn: split.validation.isEmpty ? "training" : "validation",
+                                       accuracy: .nan, importance: method)
         let assessed = split.validation.isEmpty ? training : all.subset(split.validation)
-        let measured = try RandomForestTrainer.permutationImportance(forest: FlatForest(forest, classCount: classCount), samples: assessed,
-                                                                     seed: resolved.seed ?? 0, threads: context.threads)
-        forest.accuracy = measured.accuracy
-        forest.permutationImportance = measured.importance
+        let flat = FlatForest(forest, classCount: classCount, featureCount: sources.count)
+        forest.accuracy = RandomForestTrainer.accuracy(forest: flat, samples: assessed)
+        if method == .permutation {
+            let cap = resolved.importanceSamples ?? TrainParameters.defaultImportanceSamples
+            let drawn = RandomForestTrainer.importanceSample(count: assessed.count, cap: cap, seed: resolved.seed ?? 0)
+            let measured = try RandomForestTrainer.permutationImportance(forest: flat, samples: drawn.map(assessed.subset) ?? assessed,
+                                                                         seed: resolved.seed ?? 0, threads: context.threads)
+            forest.permutationImportance = measured.importance
+            forest.permutationSamples = drawn?.count ?? assessed.count
+            forest.permutationMaxSamples = cap
+        }
         var record = record(training, resolved)
         record.plots = all.plotIDs.count
         record.droppedCells = all.droppedCells
