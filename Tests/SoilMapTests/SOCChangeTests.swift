@@ -84,9 +84,12 @@ import GDAL
         // Temperate dry, f = 0.80: 20 years to stock x 0.8.
         #expect(abs(try change([tree, crop, crop], [2000, 2001, 2030], timing: nil, climate: "temperate-dry") + 20) < 1e-4)
         #expect(abs(try change([tree, crop, crop], [2000, 2001, 2030], timing: nil, climate: "0.5") + 50) < 1e-4)
-        // A loss of exactly 10 % is degraded (Trends.Earth: a loss of 10 % or more): f = 0.9, 20 years, 80 -> 72 t/ha.
+        // A loss of exactly 10 % is degraded (Trends.Earth: a loss of 10 % or more): f = 0.9, 200 -> 180 t/ha in 20
+        // steps of exactly 1, so the change is -10 % to the last bit.
+        let soc200 = directory.path("soc200.tif")
+        try writeRaster(soc200, width: 1, height: 1, values: [Float(200)])
         let status = directory.path("boundary.tif"), percent = directory.path("boundary-pct.tif")
-        try SOCChangeStep(SOCChangeParameters(soc: soc, landCover: [tree, crop, crop], years: [2000, 2001, 2030], recode: "unccd", climate: "0.9",
+        try SOCChangeStep(SOCChangeParameters(soc: soc200, landCover: [tree, crop, crop], years: [2000, 2001, 2030], recode: "unccd", climate: "0.9",
                                               output: status, percentChange: percent)).run(in: RunContext())
         #expect(try readBand(percent) == [-10])
         #expect(try readBand(status) == [1])
