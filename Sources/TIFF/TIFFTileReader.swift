@@ -22,6 +22,10 @@ public final class TIFFTileReader {
     private let type: DataType
     private let compression: UInt16
     private let horizontalPredictor: Bool
+    /// TIFF's floating-point predictor (3): each row's bytes regrouped by significance, then differenced.
+    private let floatingPointPredictor: Bool
+    /// One row of a tile, for undoing the floating-point predictor.
+    private let rowScratch: UnsafeMutablePointer<UInt8>
     private let sample: UInt16
     private let tileBytes: Int
     private var compressed: UnsafeMutableRawPointer
@@ -68,7 +72,7 @@ public final class TIFFTileReader {
         guard TIFFTileReader.type(format: format, bits: bits) == type else { return nil }
         guard [TIFFTileReader.none, TIFFTileReader.adobeDeflate, TIFFTileReader.deflateTag, TIFFTileReader.zstdTag].contains(compression)
         else { return nil }
-        guard predictor == 1 || (predictor == 2 && type.isInteger) else { return nil }
+        guard predictor == 1 || (predictor == 2 && type.isInteger) || (predictor == 3 && !type.isInteger) else { return nil }
         guard let deflate = libdeflate_alloc_decompressor() else { return nil }
         guard let zstd = ZSTD_createDCtx() else {
             libdeflate_free_decompressor(deflate)
@@ -80,6 +84,8 @@ public final class TIFFTileReader {
         self.tileHeight = Int(tileHeight)
         self.compression = compression
         self.horizontalPredictor = predictor == 2
+        self.floatingPointPredictor = predictor == 3
+        rowScratch = .allocate(capacity: Int(tileWidth) * type.byteSize)
         self.sample = UInt16(band - 1)
         self.tileBytes = Int(tileWidth) * Int(tileHeight) * type.byteSize
         self.deflate = deflate
@@ -93,6 +99,7 @@ public final class TIFFTileReader {
         libdeflate_free_decompressor(deflate)
         ZSTD_freeDCtx(zstd)
         compressed.deallocate()
+        rowScratch.deallocate()
     }
 
     public static func type(format: UInt16, bits: UInt16) -> DataType? {
@@ -139,6 +146,11 @@ public final class TIFFTileReader {
             let result = libdeflate_zlib_decompress(deflate, compressed, Int(stored), destination, tileBytes, &produced)
             guard result == LIBDEFLATE_SUCCESS, produced == tileBytes else { return false }
         }
+        if floatingPointPredictor {
+            TIFFTileReader.undoFloatingPointPredictor(destination.assumingMemoryBound(to: UInt8.self), bytesPerSample: type.byteSize,
+                                                      width: tileWidth, height: tileHeight, scratch: rowScratch)
+            return true
+        }
         guard horizontalPredictor else { return true }
         // Each integer was stored as the difference from its left neighbour, modulo 2^bits: a running sum per line,
         // kept in a register (libtiff adds in memory, one dependent load and store per pixel).
@@ -151,6 +163,27 @@ public final class TIFFTileReader {
         default: return false
         }
         return true
+    }
+
+    /// Floating-point predictor (Adobe's TIFF Technical Note 3): a row of w samples of b bytes was stored as b
+    /// planes of w bytes, most significant first, then each byte as its difference from the one before it in the
+    /// row. Undone as libtiff does: a running byte sum over the row, then the planes back into samples (little-endian
+    /// here; big-endian files are left to GDAL).
+    private static func undoFloatingPointPredictor(_ bytes: UnsafeMutablePointer<UInt8>, bytesPerSample: Int, width: Int, height: Int,
+                                                   scratch: UnsafeMutablePointer<UInt8>) {
+        let rowBytes = width * bytesPerSample
+        for line in 0..<height {
+            let row = bytes + line * rowBytes
+            var sum: UInt8 = 0
+            for index in 0..<rowBytes {
+                sum &+= row[index]
+                scratch[index] = sum
+            }
+            for plane in 0..<bytesPerSample {
+                let source = scratch + plane * width, target = row + (bytesPerSample - 1 - plane)
+                for sample in 0..<width { target[sample * bytesPerSample] = source[sample] }
+            }
+        }
     }
 
     private static func undoPredictor<T: FixedWidthInteger>(_ pixels: UnsafeMutableRawPointer, _: T.Type, _ width: Int, _ height: Int) {

@@ -51,6 +51,9 @@ import TIFF
         Layout(type: .int32, options: ["COMPRESS=DEFLATE", "PREDICTOR=2", "ZLEVEL=9"]),
         Layout(type: .float32, options: ["COMPRESS=DEFLATE"]),
         Layout(type: .float64, options: ["COMPRESS=ZSTD", "ZSTD_LEVEL=1"]),
+        Layout(type: .float32, options: ["COMPRESS=ZSTD", "PREDICTOR=3"]),                 // the trend benchmark's inputs
+        Layout(type: .float32, options: ["COMPRESS=DEFLATE", "PREDICTOR=3"]),
+        Layout(type: .float64, options: ["COMPRESS=ZSTD", "PREDICTOR=3"]),
         Layout(type: .uint16, options: ["COMPRESS=DEFLATE", "PREDICTOR=2", "BIGTIFF=YES"]),
     ]
 
@@ -111,7 +114,7 @@ import TIFF
 
     static let layoutsLeftToGDAL: [Layout] = [
         Layout(type: .uint16, options: ["TILED=YES", "COMPRESS=LZW", "PREDICTOR=2"]),
-        Layout(type: .float32, options: ["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=3"]),
+        Layout(type: .float32, options: ["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=3", "ENDIANNESS=BIG"]),
         Layout(type: .float32, options: ["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=2"]),
         Layout(type: .uint16, options: ["TILED=YES", "COMPRESS=DEFLATE", "ENDIANNESS=BIG"]),
         Layout(type: .uint16, options: ["COMPRESS=DEFLATE", "PREDICTOR=2"]),              // strips
