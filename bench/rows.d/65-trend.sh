@@ -3,7 +3,7 @@
 # (default: BENCH_FULL). `soilmap trend` over BENCH_TREND_YEARS (20) annual Float32 rasters of BENCH_TREND_SIZE²
 # (10980², bench/trend_setup.py, ~8 GB in bench/work/trend_SIZE), all ten statistics in one pass, against
 #   (a) numpy, vectorised block-wise (bench/trend_numpy.py): ~1 h at full size, so timed on a BENCH_TREND_WINDOW²
-#       (1024²) window of the same inputs (VRTs), soilmap on that window beside it; once with a sort for Theil-Sen,
+#       (1024²) window of the same inputs (GeoTIFFs cut in their layout), soilmap on that window beside it; once with a sort for Theil-Sen,
 #       once with np.nanmedian (a'), as most scripts write it;
 #   (b) GRASS r.series method=slope (OLS slope only; grass-core, inputs linked with r.external in a throwaway
 #       location made here), at full size and on the window, beside soilmap with `--statistics ols_slope` (the
@@ -32,19 +32,22 @@ if [[ ${BENCH_TREND:-${BENCH_FULL:-0}} == 1 ]]; then
     TFULL=()
     for y in $(seq 2001 $((2000 + TCOUNT))); do TFULL+=("$TDIR/ndvi_$y.tif"); done
 
-    # Windows of the same inputs (VRTs) near the middle of the raster, clear of the nodata swath, starting on a
-    # 512 block boundary so that no tool decodes more blocks than the window needs.
-    trend_window() {  # $1 = side; fills $TDIR/win$1/*.vrt
+    # Windows of the same inputs near the middle of the raster, clear of the nodata swath, starting on a 512 block
+    # boundary, cut as GeoTIFFs with the inputs' own layout (tiled 512, ZSTD level 1, floating-point predictor): the
+    # same pixels and encoding as the full-size files, so that each tool reads them as it reads those (through a
+    # VRT, soilmap's own decoder would not be used and every tool would pay GDAL's VRT layer).
+    trend_window() {  # $1 = side; fills $TDIR/win$1/*.tif
         local side=$1 d=$TDIR/win$1 off=$(((TSIZE - $1) / 2 / 512 * 512)) y
         mkdir -p "$d"
         for y in $(seq 2001 $((2000 + TCOUNT))); do
-            [[ -s $d/ndvi_$y.vrt ]] || gdal_translate -q -of VRT -srcwin "$off" "$off" "$side" "$side" "$TDIR/ndvi_$y.tif" "$d/ndvi_$y.vrt"
+            [[ -s $d/ndvi_$y.tif ]] || gdal_translate -q -srcwin "$off" "$off" "$side" "$side" -co TILED=YES -co BLOCKXSIZE=512 \
+                -co BLOCKYSIZE=512 -co COMPRESS=ZSTD -co ZSTD_LEVEL=1 -co PREDICTOR=3 "$TDIR/ndvi_$y.tif" "$d/ndvi_$y.tif"
         done
     }
     trend_window "$TWIN"
     trend_window "$SWIN"
     TW=() TS=()
-    for y in $(seq 2001 $((2000 + TCOUNT))); do TW+=("$TDIR/win$TWIN/ndvi_$y.vrt"); TS+=("$TDIR/win$SWIN/ndvi_$y.vrt"); done
+    for y in $(seq 2001 $((2000 + TCOUNT))); do TW+=("$TDIR/win$TWIN/ndvi_$y.tif"); TS+=("$TDIR/win$SWIN/ndvi_$y.tif"); done
 
     # A throwaway GRASS location on the inputs' CRS, with every input (full and window) linked by r.external.
     GLOC=$BENCH_WORK/grass_trend/loc
