@@ -219,6 +219,18 @@ def read_grid(path, band=1):
     return array, dataset.GetRasterBand(band).GetNoDataValue()
 
 
+def meuse_zinc_both(binary, work, repo, algorithm, grid, environment, ours, theirs):
+    """Meuse zinc gridded by soilmap and by gdal_grid (exact mode) with the same algorithm string on the same
+    75 x 100 grid: (soilmap's values, soilmap's declared nodata, gdal_grid's values)."""
+    points = os.path.join(repo, "samples/meuse/meuse.txt")
+    soilmap(binary, "grid", points, "--points-crs", "EPSG:28992", "--field", "zinc", "--algorithm", algorithm, *grid, "--ot", "Float64", "-o", ours)
+    subprocess.run(["gdal_grid", "-q", "-ot", "Float64", "-zfield", "zinc", "-a", algorithm, "-txe", "178603.3", "181603.3",
+                    "-tye", "333701.7", "329701.7", "-outsize", "75", "100", meuse_vrt(work, repo), theirs], check=True, env=environment, capture_output=True)
+    a, nodata = read_grid(ours)
+    b, _ = read_grid(theirs)
+    return a, nodata, b
+
+
 def meuse_vrt(work, repo):
     """The Meuse CSV as a point layer for GDAL 3.6's gdal_grid (it has no -oo)."""
     path = os.path.join(work, "meuse.vrt")
@@ -252,11 +264,7 @@ def case_gdal_grid(work, binary, repo):
     for index, algorithm in enumerate(algorithms):
         ours = os.path.join(work, f"grid{index}.tif")
         theirs = os.path.join(work, f"gdal{index}.tif")
-        soilmap(binary, "grid", points, "--points-crs", "EPSG:28992", "--field", "zinc", "--algorithm", algorithm, *grid, "--ot", "Float64", "-o", ours)
-        subprocess.run(["gdal_grid", "-q", "-ot", "Float64", "-zfield", "zinc", "-a", algorithm, "-txe", "178603.3", "181603.3",
-                        "-tye", "333701.7", "329701.7", "-outsize", "75", "100", meuse_vrt(work, repo), theirs], check=True, env=environment, capture_output=True)
-        a, nodata = read_grid(ours)
-        b, _ = read_grid(theirs)
+        a, nodata, b = meuse_zinc_both(binary, work, repo, algorithm, grid, environment, ours, theirs)
         if nodata != -9999:
             fail(f"{algorithm}: nodata {nodata} not declared as -9999")
         if a.shape != b.shape:
@@ -313,18 +321,13 @@ def linear_against_gdal_grid(work, binary, repo, grid, environment):
     README's account of the difference is a tested fact."""
     rows, x, y = meuse(repo)
     z = np.array([float(r["zinc"]) for r in rows])
-    points = os.path.join(repo, "samples/meuse/meuse.txt")
     report = []
     hull = None
     for radius in (0, -1, 150, 1000):
         algorithm = "linear:nodata=-9999" if radius == -1 else f"linear:radius={radius}:nodata=-9999"
         ours = os.path.join(work, f"linear{radius}.tif")
         theirs = os.path.join(work, f"gdal_linear{radius}.tif")
-        soilmap(binary, "grid", points, "--points-crs", "EPSG:28992", "--field", "zinc", "--algorithm", algorithm, *grid, "--ot", "Float64", "-o", ours)
-        subprocess.run(["gdal_grid", "-q", "-ot", "Float64", "-zfield", "zinc", "-a", algorithm, "-txe", "178603.3", "181603.3",
-                        "-tye", "333701.7", "329701.7", "-outsize", "75", "100", meuse_vrt(work, repo), theirs], check=True, env=environment, capture_output=True)
-        a, nodata = read_grid(ours)
-        b, _ = read_grid(theirs)
+        a, nodata, b = meuse_zinc_both(binary, work, repo, algorithm, grid, environment, ours, theirs)
         if nodata != -9999:
             fail(f"{algorithm}: nodata {nodata} not declared")
         if radius == 0:
