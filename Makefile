@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # chromium: the run report's tests run its script and draw it headless.
-APT_PACKAGES := libgdal-dev libproj-dev gdal-bin libtiff-dev libdeflate-dev libzstd-dev libssl-dev python3-gdal python3-numpy python3-venv libcairo2-dev fonts-dejavu-core chromium
+APT_PACKAGES := libgdal-dev libproj-dev gdal-bin libtiff-dev libdeflate-dev libzstd-dev libssl-dev libxxhash-dev xxhash python3-gdal python3-numpy python3-venv libcairo2-dev fonts-dejavu-core chromium
 # R gstat: the reference for the variogram fit of `soilmap grid` (Tests/reference/survey_reference.py).
 APT_PACKAGES += r-cran-gstat
 # postgresql-15-postgis-3: the database tests start a private PostgreSQL 15 + PostGIS 3 server.

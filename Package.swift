@@ -39,8 +39,14 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CXXHash",
+            path: "Sources/CXXHash",
+            pkgConfig: "libxxhash",
+            providers: [.apt(["libxxhash-dev"])]
+        ),
         .target(name: "GDAL", dependencies: ["CGDAL"]),
-        .target(name: "Digest", dependencies: ["CCrypto"]),
+        .target(name: "Digest", dependencies: ["CCrypto", "CXXHash"]),
         .target(name: "Drawing", dependencies: ["CCairo"]),
         .target(name: "TIFF", dependencies: ["CTIFF", "GDAL"]),
         // The Theil-Sen median compiled for AVX2 (chosen at run time), the hot loop of `soilmap trend`.

@@ -313,6 +313,44 @@ import GDAL
     }
 }
 
+/// The parts' checksum: XXH3-128 as the xxHash project's own `xxhsum -H2` (Debian's xxhash) prints it, on a real
+/// sample raster, on a file that spans several of the 4 MB reads the streaming hasher takes, and on an empty file.
+@Suite struct PartChecksumTests {
+    @Test func xxh128EqualsXxhsum() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("soilmap-xxh-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let sample = Repository.path("samples/modis-somalia/modisraster.tif")
+        let original = try Data(contentsOf: URL(fileURLWithPath: sample))
+        var long = Data()
+        // 23 copies with a byte of difference each: 8.9 MB, so three reads, the last one partial.
+        for copy in 0..<23 { long.append(original); long.append(UInt8(copy)) }
+        let longPath = (folder as NSString).appendingPathComponent("long.bin"), emptyPath = (folder as NSString).appendingPathComponent("empty.bin")
+        try long.write(to: URL(fileURLWithPath: longPath))
+        try Data().write(to: URL(fileURLWithPath: emptyPath))
+        for path in [sample, longPath, emptyPath] {
+            let reference = try run("/usr/bin/xxhsum", ["-H2", path])
+            #expect(reference.status == 0, "xxhsum: \(reference.stderr)")
+            let expected = String(reference.stdout.split(separator: " ").first ?? "")
+            let digest = try XXH128.file(atPath: path)
+            #expect(digest.xxh128 == expected, "\(path)")
+            #expect(digest.size == Int64((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1))
+        }
+        // Fed in pieces of odd sizes, the same digest as the whole file.
+        let pieces = XXH128()
+        var offset = 0, step = 1
+        long.withUnsafeBytes { bytes in
+            while offset < bytes.count {
+                let end = min(bytes.count, offset + step)
+                pieces.update(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
+                offset = end
+                step = step * 3 + 7
+            }
+        }
+        #expect(pieces.finalizeHex() == (try XXH128.file(atPath: longPath)).xxh128)
+    }
+}
+
 /// The commands: `soilmap run --shard`, `soilmap merge`, `soilmap slurm --dry-run`, and their one-line refusals.
 @Suite struct ShardCommandTests {
     @Test func shardsAndMergeFromTheCommandLine() throws {

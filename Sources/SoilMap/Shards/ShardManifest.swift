@@ -2,12 +2,13 @@ import Foundation
 
 /// `RUN/.shards/I-of-N/shard.json`: what one shard computed, written last and atomically, so its presence means
 /// the shard finished. The merge refuses shards whose manifests are missing, of another pipeline or inputs, or
-/// whose parts do not match their size and SHA-256.
+/// whose parts do not match their size and XXH3-128 checksum.
 public struct ShardManifest: Codable, Sendable {
     /// The layout of the part files; the merge refuses shards written in another (2: zonal partials carry no data
-    /// and the zone's extent; 3: each stored tile starts with its encoding, Float32 or bytes).
+    /// and the zone's extent; 3: each stored tile starts with its encoding, Float32 or bytes; 4: parts checked by
+    /// XXH3-128 instead of SHA-256).
     public var formatVersion = ShardManifest.currentFormatVersion
-    public static let currentFormatVersion = 3
+    public static let currentFormatVersion = 4
     public var soilmap: String
     public var shard: ShardSpec
     /// How to load the same pipeline again: its file (absolute), every variable as resolved, the run directory

@@ -13,7 +13,9 @@ public struct ShardPart: Codable, Sendable, Equatable {
     /// Relative to the shard's folder.
     public var file: String
     public var size: Int64
-    public var sha256: String
+    /// XXH3-128 of the file (canonical hex): a scratch file only the merge reads, checked for damage at memory
+    /// speed (see `XXH128`).
+    public var xxh128: String
     /// The grid the run was cut on (map width and height; tile side; bands of the output).
     public var width: Int
     public var height: Int

@@ -187,20 +187,22 @@ public final class StepShard: @unchecked Sendable {
             return try sink.finish()
         }
         try transaction.commit()
-        var part = ShardPart(step: step, call: call, kind: kind, file: relative, size: digest.1, sha256: digest.0, width: 0, height: 0,
+        var part = ShardPart(step: step, call: call, kind: kind, file: relative, size: digest.1, xxh128: digest.0, width: 0, height: 0,
                              tileSize: 0, bands: 0, first: 0, end: 0, strips: nil)
         describe(&part)
         session.record(part)
     }
 }
 
-/// A part file being written: buffered, hashed as it goes.
+/// A part file being written: small pieces buffered, large ones (a tile's band) written straight from the
+/// caller's memory, everything hashed as it goes.
 final class ShardPartSink {
     private let handle: FileHandle
     private let path: String
-    private let digest = SHA256()
+    private let digest = XXH128()
     private var buffer: [UInt8] = []
     private var size: Int64 = 0
+    private static let bufferSize = 1 << 20
 
     init(path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
@@ -208,22 +210,40 @@ final class ShardPartSink {
         }
         self.handle = handle
         self.path = path
-        buffer.reserveCapacity(1 << 20)
+        buffer.reserveCapacity(Self.bufferSize)
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if bytes.count >= Self.bufferSize / 4 {
+            // Copying a band into the buffer first would cost a pass over memory for nothing.
+            try flush()
+            try writeThrough(bytes)
+            return
+        }
         buffer.append(contentsOf: bytes)
-        if buffer.count >= 1 << 20 { try flush() }
+        if buffer.count >= Self.bufferSize { try flush() }
     }
 
     func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
-        digest.update(buffer)
-        size += Int64(buffer.count)
-        try handle.write(contentsOf: buffer)
+        try buffer.withUnsafeBytes { try writeThrough($0) }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeThrough(_ bytes: UnsafeRawBufferPointer) throws {
+        digest.update(bytes)
+        size += Int64(bytes.count)
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(handle.fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw SoilMapError.invalidInput(path: path, "cannot write the shard part (\(String(cString: strerror(errno))))")
+            }
+            offset += written
+        }
     }
 
     func finish() throws -> (String, Int64) {
@@ -234,8 +254,9 @@ final class ShardPartSink {
     }
 }
 
-/// Reads a stored part back in order (the merge checked its hash before starting); a part shorter or longer
-/// than its tiles is an error naming the file, never silently wrong tiles.
+/// Reads a stored part back in order (the merge checked its checksum before starting), straight into the
+/// caller's memory; a part shorter or longer than its tiles is an error naming the file, never silently wrong
+/// tiles.
 final class ShardPartSource {
     private let handle: FileHandle
     let path: String
@@ -253,11 +274,27 @@ final class ShardPartSource {
 
     deinit { try? handle.close() }
 
-    func read(count: Int) throws -> Data {
-        let data = try handle.read(upToCount: count) ?? Data()
-        read += Int64(data.count)
-        guard data.count == count else { throw SoilMapError.invalidInput(path: path, "shard part ends early (\(read) of \(expected.size) bytes)") }
-        return data
+    /// Fills `target` with the next `count` bytes of the part.
+    func read(into target: UnsafeMutableRawPointer, count: Int) throws {
+        var offset = 0
+        while offset < count {
+            let got = Glibc.read(handle.fileDescriptor, target + offset, count - offset)
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw SoilMapError.invalidInput(path: path, "cannot read the shard part (\(String(cString: strerror(errno))))")
+            }
+            if got == 0 { break }
+            offset += got
+        }
+        read += Int64(offset)
+        guard offset == count else { throw SoilMapError.invalidInput(path: path, "shard part ends early (\(read) of \(expected.size) bytes)") }
+    }
+
+    func read(count: Int) throws -> [UInt8] {
+        try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try read(into: buffer.baseAddress!, count: count)
+            initialized = count
+        }
     }
 
     /// Everything was read.

@@ -136,8 +136,8 @@ public enum ShardedRun {
         }
         for part in manifest.parts {
             let partPath = (folder as NSString).appendingPathComponent(part.file)
-            guard let digest = try? SHA256.file(atPath: partPath) else { return "\(partPath): missing" }
-            guard digest.size == part.size, digest.sha256 == part.sha256 else { return "\(partPath): does not match its manifest (size or SHA-256)" }
+            guard let digest = try? XXH128.file(atPath: partPath) else { return "\(partPath): missing" }
+            guard digest.size == part.size, digest.xxh128 == part.xxh128 else { return "\(partPath): does not match its manifest (size or XXH3-128 checksum)" }
         }
         return nil
     }

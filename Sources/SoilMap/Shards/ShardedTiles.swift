@@ -116,24 +116,19 @@ enum StoredTile {
     }
 
     static func read(from source: ShardPartSource, into planes: UnsafeMutablePointer<Float>, planeStride: Int, bands: Int, pixels: Int) throws {
-        let encoding = try source.read(count: 1).first!
+        var encoding: UInt8 = 0
+        try source.read(into: &encoding, count: 1)
         switch encoding {
         case float32:
-            let data = try source.read(count: bands * pixels * MemoryLayout<Float>.stride)
-            data.withUnsafeBytes { raw in
-                for band in 0..<bands {
-                    let bytes = pixels * MemoryLayout<Float>.stride
-                    UnsafeMutableRawPointer(planes + band * planeStride).copyMemory(from: raw.baseAddress! + band * bytes, byteCount: bytes)
-                }
+            // Each band straight into its plane: no buffer between the file and the tile.
+            for band in 0..<bands {
+                try source.read(into: planes + band * planeStride, count: pixels * MemoryLayout<Float>.stride)
             }
         case bytes:
-            let data = try source.read(count: bands * pixels)
-            data.withUnsafeBytes { raw in
-                let values = raw.bindMemory(to: UInt8.self)
-                for band in 0..<bands {
-                    let plane = planes + band * planeStride
-                    for pixel in 0..<pixels { plane[pixel] = Float(values[band * pixels + pixel]) }
-                }
+            let values = try source.read(count: bands * pixels)
+            for band in 0..<bands {
+                let plane = planes + band * planeStride
+                for pixel in 0..<pixels { plane[pixel] = Float(values[band * pixels + pixel]) }
             }
         default:
             throw SoilMapError.invalidInput(path: source.path, "a stored tile has the unknown encoding \(encoding) (damaged, or written by another soilmap): re-run that shard")
@@ -186,7 +181,7 @@ struct ShardedZonal {
                     throw SoilMapError.invalidInput(path: path, "step '\(shard.step)': zonal partials of a \(part.width) x \(part.height) raster, the merge reads \(grid.width) x \(grid.height) (run the shards again)")
                 }
                 let source = try ShardPartSource(folder: folder, part: part)
-                var reader = ShardBinaryReader(bytes: [UInt8](try source.read(count: Int(part.size))), path: path)
+                var reader = ShardBinaryReader(bytes: try source.read(count: Int(part.size)), path: path)
                 try source.finish()
                 for _ in 0..<(try reader.int()) {
                     let strip = try reader.int(), count = try reader.int()

@@ -1,0 +1,58 @@
+import CXXHash
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Streaming XXH3-128 (libxxhash). For scratch files that only soilmap reads back (shard parts): it catches a
+/// damaged or truncated file as surely as a checksum can, at tens of GB/s, where SHA-256 runs at about 1.4 GB/s
+/// here. Outputs, inputs and manifests keep SHA-256, which is what a user can check with common tools.
+public final class XXH128 {
+    private let state: OpaquePointer
+
+    public init() {
+        guard let state = XXH3_createState() else { fatalError("XXH3_createState: out of memory") }
+        self.state = state
+        XXH3_128bits_reset(state)
+    }
+
+    deinit { XXH3_freeState(state) }
+
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        XXH3_128bits_update(state, base, bytes.count)
+    }
+
+    public func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
+
+    /// The digest in XXH128's canonical (big-endian) form as 32 lower-case hex digits, as `xxhsum -H2` prints it.
+    public func finalizeHex() -> String {
+        var canonical = XXH128_canonical_t()
+        XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state))
+        let hex = Array("0123456789abcdef".utf8)
+        return withUnsafeBytes(of: canonical.digest) { bytes in
+            String(decoding: bytes.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
+        }
+    }
+
+    public static func file(atPath path: String) throws(FileDigestError) -> (xxh128: String, size: Int64) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileDigestError(path: path, errorNumber: errno) }
+        defer { close(descriptor) }
+        let hasher = XXH128()
+        let chunk = 4 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
+        defer { buffer.deallocate() }
+        var size: Int64 = 0
+        while true {
+            let count = read(descriptor, buffer, chunk)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileDigestError(path: path, errorNumber: errno)
+            }
+            if count == 0 { break }
+            hasher.update(UnsafeRawBufferPointer(start: buffer, count: count))
+            size += Int64(count)
+        }
+        return (hasher.finalizeHex(), size)
+    }
+}
