@@ -51,6 +51,42 @@ import Testing
             } }
         }
     }
+
+    /// The AVX2 Mann-Kendall counts against the definitions, computed here pair by pair and group by group: S is
+    /// the sum of sign(x_j - x_i) over the valid pairs i < j; a group of t equal values adds t (t - 1) (2t + 5) to
+    /// the variance term and t (t - 1) to twice the tied pairs. 4 to 50 years, eight series at a time, with ties,
+    /// constant series and missing years (NaN).
+    @Test(.enabled(if: TrendKernel.vectorTheilSen, "this CPU has no AVX2"))
+    func vectorMannKendallCountsSignsAndTies() throws {
+        var generator = MedianSeriesGenerator(seed: 20_261_204)
+        for years in 4...50 {
+            for kind in 0..<4 { for _ in 0..<6 {
+                let series: [[Double]] = (0..<TrendKernel.laneCount).map { _ in
+                    (0..<years).map { _ in
+                        if kind == 3, Int.random(in: 0..<5, using: &generator) == 0 { return .nan }
+                        switch kind {
+                        case 0: return Double.random(in: -1...1, using: &generator)
+                        case 1, 3: return Double(Int.random(in: 0...3, using: &generator)) / 10
+                        default: return 0.25
+                        }
+                    }
+                }
+                let kernel = try #require(TrendKernel.vectorMannKendall(series: series))
+                for (lane, values) in series.enumerated() {
+                    let valid = values.filter { !$0.isNaN }
+                    var s: Int64 = 0
+                    for i in 0..<valid.count { for j in (i + 1)..<valid.count where valid[j] != valid[i] { s += valid[j] > valid[i] ? 1 : -1 } }
+                    var term: Int64 = 0, pairsTwice: Int64 = 0
+                    for t in Dictionary(grouping: valid, by: { $0 }).values.map({ Int64($0.count) }) {
+                        term += t * (t - 1) * (2 * t + 5)
+                        pairsTwice += t * (t - 1)
+                    }
+                    #expect(kernel[lane].s == s && kernel[lane].tieVarianceTerm == term && kernel[lane].tiedPairsTwice == pairsTwice,
+                            "years \(years), kind \(kind), lane \(lane): \(kernel[lane]) against (\(s), \(term), \(pairsTwice))")
+                }
+            } }
+        }
+    }
 }
 
 /// A small seeded generator (SplitMix64, private to this file), so that the series are the same on every run.

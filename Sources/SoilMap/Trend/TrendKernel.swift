@@ -33,8 +33,8 @@ final class TrendKernel: TileKernel {
     private let medianScratch: UnsafeMutablePointer<Double>
     /// The AVX2 Theil-Sen's slopes and partitions (three buffers of the pairs' count + 8), when the CPU has AVX2.
     private let vectorScratch: UnsafeMutablePointer<Double>?
-    /// Whether this CPU runs the AVX2 Theil-Sen (same bits as the portable path, faster); SOILMAP_NO_AVX2=1 turns
-    /// it off, to compare the two paths.
+    /// Whether this CPU runs the AVX2 kernels, Theil-Sen and Mann-Kendall (same bits as the portable paths,
+    /// faster); SOILMAP_NO_AVX2=1 turns them off, to compare the two paths.
     static let vectorTheilSen = soilmap_theil_sen_has_avx2() == 1 && ProcessInfo.processInfo.environment["SOILMAP_NO_AVX2"] == nil
 
     init(years: [Int], minimumYears: Int, noData: Double, selection: TrendBandSelection = .all, trendsEarthSmallSlope: Double? = nil) {
@@ -130,7 +130,20 @@ final class TrendKernel: TileKernel {
         // equal to it): a group of t equal values gives t values of c = t - 1, so the sum of c x (2c + 7) is the
         // sum of t x (t - 1) x (2t + 5) and the sum of c is twice the tied pairs.
         var s = zero, tieVarianceTerm = zero, tiedPairsTwice = zero
-        if needsS || needsTies {
+        if (needsS || needsTies) && Self.vectorTheilSen {
+            // The same counts from the AVX2 kernel (four lanes per instruction instead of two).
+            let values = UnsafeRawPointer(laneValues).assumingMemoryBound(to: Double.self)
+            let scratch = UnsafeMutableRawPointer(tieCounts).assumingMemoryBound(to: Int64.self)
+            withUnsafeMutableBytes(of: &s) { sBytes in
+                withUnsafeMutableBytes(of: &tieVarianceTerm) { termBytes in
+                    withUnsafeMutableBytes(of: &tiedPairsTwice) { pairBytes in
+                        soilmap_mann_kendall8_avx2(values, yearCount, needsTies ? 1 : 0, sBytes.baseAddress!.assumingMemoryBound(to: Int64.self),
+                                                   termBytes.baseAddress!.assumingMemoryBound(to: Int64.self),
+                                                   pairBytes.baseAddress!.assumingMemoryBound(to: Int64.self), scratch)
+                    }
+                }
+            }
+        } else if needsS || needsTies {
             if needsTies { for year in 0..<yearCount { tieCounts[year] = zero } }
             for i in 0..<yearCount {
                 let earlier = laneValues[i]
@@ -219,6 +232,18 @@ final class TrendKernel: TileKernel {
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 3 * (n * (n - 1) / 2 + 8))
         defer { scratch.deallocate() }
         return soilmap_theil_sen_avx2(years, values, n, scratch)
+    }
+
+    /// The AVX2 Mann-Kendall of eight series (`series[lane][year]`, NaN = missing): per lane S, the sum of
+    /// c (2c + 7) and the sum of c over the values (c: the other values equal to it); nil without AVX2 (for tests).
+    static func vectorMannKendall(series: [[Double]]) -> [(s: Int64, tieVarianceTerm: Int64, tiedPairsTwice: Int64)]? {
+        guard vectorTheilSen, series.count == laneCount, let years = series.first?.count, series.allSatisfy({ $0.count == years }) else { return nil }
+        var values = [Double](repeating: .nan, count: years * laneCount)
+        for lane in 0..<laneCount { for year in 0..<years { values[year * laneCount + lane] = series[lane][year] } }
+        var s = [Int64](repeating: 0, count: laneCount), term = s, pairs = s
+        var scratch = [Int64](repeating: 0, count: 4 * max(years, 1))
+        soilmap_mann_kendall8_avx2(values, years, 1, &s, &term, &pairs, &scratch)
+        return (0..<laneCount).map { (s[$0], term[$0], pairs[$0]) }
     }
 
     @inline(__always)
