@@ -33,7 +33,7 @@ import GDAL
           slope_by_tract:
             kind: zonal
             raster: $trend
-            band: 1
+            band: 3
             zones: \(tracts)
             id_field: CD_GEOCODI
             mode: coverage

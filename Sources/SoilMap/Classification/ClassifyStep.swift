@@ -50,6 +50,12 @@ public struct ClassifyParameters: RasterStepParameters {
     public var inputPaths: [String] { [input] + (schemeIsFile ? [scheme!] : []) }
     public var outputPaths: [String] { [output] + (quicklook.map { [$0] } ?? []) }
 
+    /// The classified band of the input (and nothing of a scheme file's path, which is not a raster).
+    public func bandsRead(from path: String) -> Set<Int>? {
+        let standard = (path as NSString).standardizingPath
+        return (input as NSString).standardizingPath == standard ? [band ?? 1] : []
+    }
+
     public func mappingPaths(_ transform: (String) -> String) -> ClassifyParameters {
         var copy = self
         copy.input = transform(input)

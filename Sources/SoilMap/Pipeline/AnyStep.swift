@@ -12,6 +12,7 @@ public struct AnyStep: Sendable {
     private let resolveBody: @Sendable (@escaping @Sendable (String) -> String) throws -> JSONValue
     private let validateBody: @Sendable () throws -> Void
     private let mapBody: @Sendable (@escaping @Sendable (String) -> String) -> AnyStep
+    private let bandsBody: @Sendable (String) -> Set<Int>?
 
     public init<S: Step>(_ step: S) {
         kind = S.kind
@@ -22,7 +23,11 @@ public struct AnyStep: Sendable {
         resolveBody = { transform in try JSONValue(encoding: try step.parameters.resolved().mappingPaths(transform)) }
         validateBody = { try step.parameters.validate() }
         mapBody = { transform in AnyStep(S(step.parameters.mappingPaths(transform))) }
+        bandsBody = { path in step.parameters.bandsRead(from: path) }
     }
+
+    /// The bands of `path` the step reads (nil: any; []: none), see `StepParameters.bandsRead(from:)`.
+    public func bandsRead(from path: String) -> Set<Int>? { bandsBody(path) }
 
     public func run(in context: RunContext, transaction: OutputTransaction) throws { try runBody(context, transaction) }
 
@@ -69,4 +74,10 @@ public struct AnyStep: Sendable {
 extension StepParameters {
     /// By default, what `resolved()` checks; kinds that can check their inputs cheaply add to it.
     public func validate() throws { _ = try resolved() }
+
+    /// By default any band of an input (kinds that read named bands say which).
+    public func bandsRead(from path: String) -> Set<Int>? {
+        let standard = (path as NSString).standardizingPath
+        return inputPaths.contains { ($0 as NSString).standardizingPath == standard } ? nil : []
+    }
 }

@@ -83,14 +83,17 @@ enum RasterResultWriter {
         let warnings = try output.validateCreationOptions()
         // A shard's maps are scratch that later steps of the shard read in the shard's rows: no COG copy, no
         // compression, only the shard's tiles written (the engine hands it no others) and the other blocks left out
-        // of the file (SPARSE_OK: they read as nodata).
+        // of the file (SPARSE_OK: they read as nodata), and of the bands only those later steps of the shard read
+        // (band-interleaved, so each band's blocks are left out on their own).
         let scratch = engine.shard?.isComputing == true
+        let scratchBands = scratch ? engine.shard!.session.scratchBands(of: path, bandCount: bandDescriptions.count) : []
         let cog = output.format == .cog && !scratch
         try transaction.write(path, pathExtension: "tif", rasterSidecar: true) { temporary in
             try engine.withGDALCache(defaultBytes: plan.cacheBytes(tileSize: engine.tileSize)) {
                 let gtiffPath = cog ? transaction.scratch(besides: temporary, pathExtension: "tif") : temporary
                 let encoding = RasterOutputOptions.defaultEncoding(for: dataType)
-                let gtiffOptions = scratch ? ["TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "BIGTIFF=IF_SAFER", "COMPRESS=NONE", "SPARSE_OK=TRUE"]
+                let gtiffOptions = scratch ? ["TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "BIGTIFF=IF_SAFER", "COMPRESS=NONE", "SPARSE_OK=TRUE",
+                                              "INTERLEAVE=BAND"]
                     : cog
                     ? ["TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "BIGTIFF=IF_SAFER", "COMPRESS=NONE"]
                     : output.gtiffOptions(threads: engine.threads, encoding: encoding)
@@ -114,7 +117,14 @@ enum RasterResultWriter {
                     window, index, planes, stride in
                     guard let writer else {
                         // A scratch map's bytes are never compared: a tile goes straight in, in whatever block order.
-                        try dataset.write(bands: bands, window: window, from: planes, lineStride: window.width, bandStride: stride)
+                        if scratchBands == bands {
+                            try dataset.write(bands: bands, window: window, from: planes, lineStride: window.width, bandStride: stride)
+                        } else {
+                            for band in scratchBands {
+                                try dataset.write(bands: [band], window: window, from: planes + (band - 1) * stride, lineStride: window.width,
+                                                  bandStride: stride)
+                            }
+                        }
                         return
                     }
                     try writer.add(window: window, planes: planes, planeStride: stride, endsTileRow: tiles.endsRow(index))

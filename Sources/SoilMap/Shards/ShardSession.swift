@@ -13,6 +13,9 @@ public final class ShardSession: @unchecked Sendable {
     public let mode: Mode
     /// Computing: the shard's folder. Assembling: the `.shards` folder.
     public let directory: String
+    /// Computing: for each scratch map (standardised path), the bands later steps of the shard read; nil, or a
+    /// map not listed: every band. The other bands are not written (the merge never reads scratch maps).
+    private let scratchBandsRead: [String: Set<Int>?]
     private let lock = NSLock()
     private var written: [ShardPart] = []
     /// Computing: maps this shard wrote, by path, with the rows that hold computed values.
@@ -22,15 +25,17 @@ public final class ShardSession: @unchecked Sendable {
     private var used = Set<String>()
 
     /// A shard's session: its parts are written under `directory/parts`.
-    public init(computing spec: ShardSpec, directory: String) {
+    public init(computing spec: ShardSpec, directory: String, scratchBandsRead: [String: Set<Int>?] = [:]) {
         mode = .compute(spec)
         self.directory = directory
+        self.scratchBandsRead = Dictionary(uniqueKeysWithValues: scratchBandsRead.map { (Self.standard($0.key), $0.value) })
     }
 
     /// The merge's session over shards `manifests` (in shard order), each in `folders[i]`.
     public init(assembling manifests: [ShardManifest], folders: [String], directory: String) {
         mode = .assemble(count: manifests.count)
         self.directory = directory
+        scratchBandsRead = [:]
         for (index, manifest) in manifests.enumerated() {
             for part in manifest.parts { available[part.key, default: []].append((index, folders[index], part)) }
         }
@@ -64,6 +69,13 @@ public final class ShardSession: @unchecked Sendable {
         lock.lock()
         for path in paths { validRows[Self.standard(path)] = rows ?? 0..<0 }
         lock.unlock()
+    }
+
+    /// Computing: the bands (1-based, in order) of the `bandCount` bands of scratch map `path` that later steps
+    /// of this shard read.
+    func scratchBands(of path: String, bandCount: Int) -> [Int] {
+        guard let entry = scratchBandsRead[Self.standard(path)], let bands = entry else { return Array(1...max(1, bandCount)) }
+        return bands.filter { (1...bandCount).contains($0) }.sorted()
     }
 
     /// Computing: the rows of `path` that hold real values; nil for a file no step of this shard wrote (an input

@@ -59,7 +59,20 @@ public enum ShardedRun {
         }
         let sharedHashes = hashCachePath(of: runDirectory)
         hashInputsOnce(pipeline, cache: sharedHashes, lock: (shardsFolder(of: runDirectory) as NSString).appendingPathComponent("inputs.lock"))
-        let session = ShardSession(computing: spec, directory: folder)
+        // Which bands of each scratch map the later steps read: a zonal step on one band of a ten-band trend map
+        // needs that band only, and writing the others was the largest cost a shard had that a single run has not.
+        var bandsRead: [String: Set<Int>?] = [:]
+        for (position, entry) in shardPipeline.orderedSteps.enumerated() {
+            for output in entry.step.outputPaths {
+                var union: Set<Int>? = []
+                for later in shardPipeline.orderedSteps.dropFirst(position + 1) {
+                    guard let current = union else { break }
+                    union = later.step.bandsRead(from: output).map { current.union($0) }
+                }
+                bandsRead.updateValue(union, forKey: output)
+            }
+        }
+        let session = ShardSession(computing: spec, directory: folder, scratchBandsRead: bandsRead)
         let runner = PipelineRunner(pipeline: shardPipeline, threads: threads, force: true, events: events)
         runner.shards = session
         runner.hashCachePath = sharedHashes

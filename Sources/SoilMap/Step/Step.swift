@@ -26,6 +26,9 @@ public protocol StepParameters: Codable, Hashable, Sendable {
     var inputPaths: [String] { get }
     /// Files the step writes.
     var outputPaths: [String] { get }
+    /// The bands of `path` the step reads: nil when it may read any (the default for an input), [] when `path` is
+    /// not an input. A shard writes only these bands of its scratch maps.
+    func bandsRead(from path: String) -> Set<Int>?
     /// The same parameters with every path (inputs and outputs) passed through `transform`: a pipeline places
     /// outputs in its run directory, `verify` recomputes them in a scratch directory.
     func mappingPaths(_ transform: (String) -> String) -> Self

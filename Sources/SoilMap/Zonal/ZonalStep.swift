@@ -57,6 +57,18 @@ public struct ZonalParameters: StepParameters {
     public var inputPaths: [String] { [raster] + ZoneSource.files(of: zones).filter { $0 == zones || FileManager.default.fileExists(atPath: $0) } + (maskPath.map { [$0] } ?? []) }
     public var outputPaths: [String] { [output] }
 
+    /// The statistics' band of the raster and the mask's band: a shard writes no other band of a scratch map
+    /// that only this step reads.
+    public func bandsRead(from path: String) -> Set<Int>? {
+        let standard = (path as NSString).standardizingPath
+        func same(_ other: String) -> Bool { (other as NSString).standardizingPath == standard }
+        var bands = Set<Int>()
+        if same(raster) { bands.insert(band ?? 1) }
+        if let source = mask.flatMap({ try? BandSource.parse("mask=\($0)", stack: nil) }), same(source.path) { bands.insert(source.band) }
+        if ZoneSource.files(of: zones).contains(where: same) || same(zones) { return nil }
+        return bands
+    }
+
     public func mappingPaths(_ transform: (String) -> String) -> ZonalParameters {
         var copy = self
         copy.raster = transform(raster)
