@@ -60,12 +60,14 @@ final class KrigingNeighbours {
     func estimate(_ px: Double, _ py: Double, kriging: KrigingSystem) -> (value: Double, variance: Double) {
         let ids = self.ids, xs = self.xs, ys = self.ys, total = count, capacity = self.capacity, limit = self.limit
         var slot = setSlot, chosen = setCount
+        // A candidate come within the set's farthest: its position (-2: level with it, but after it by index).
+        var intruder = -1
         if slot >= 0 {
-            var farthest = -Double.infinity
+            var farthest = -Double.infinity, last = 0
             for position in 0..<chosen {
                 let dx = xs[position] - px, dy = ys[position] - py
                 let d2 = dx * dx + dy * dy
-                if d2 > farthest { farthest = d2 }
+                if d2 > farthest || (d2 == farthest && ids[position] > ids[last]) { farthest = d2; last = position }
             }
             if farthest > limit {
                 slot = -1
@@ -73,13 +75,34 @@ final class KrigingNeighbours {
                 let threshold = chosen == capacity ? farthest : limit
                 for position in chosen..<total {
                     let dx = xs[position] - px, dy = ys[position] - py
-                    if dx * dx + dy * dy <= threshold { slot = -1; break }
+                    let d2 = dx * dx + dy * dy
+                    if d2 <= threshold {
+                        // Every other candidate is farther than all of the set and this one, so the new set is the k
+                        // best of those k + 1: the set without its worst by (distance², index), which may be the
+                        // newcomer itself. A second one, or a set short of k, takes the full selection.
+                        if chosen == capacity && intruder < 0 {
+                            intruder = position
+                            if d2 == farthest && ids[position] > ids[last] { intruder = -2 } // the newcomer is the worst
+                        } else {
+                            slot = -1
+                            intruder = -1
+                            break
+                        }
+                    }
+                }
+                if slot >= 0 && intruder >= 0 {
+                    let id = ids[last]; ids[last] = ids[intruder]; ids[intruder] = id
+                    let x = xs[last]; xs[last] = xs[intruder]; xs[intruder] = x
+                    let y = ys[last]; ys[last] = ys[intruder]; ys[intruder] = y
+                    slot = -1
                 }
             }
         }
         if slot < 0 {
-            chosen = select(px, py, ids: ids, xs: xs, ys: ys, total: total)
-            setCount = chosen
+            if intruder < 0 {
+                chosen = select(px, py, ids: ids, xs: xs, ys: ys, total: total)
+                setCount = chosen
+            }
             guard chosen > 0 else { setSlot = -1; return (.nan, .nan) }
             // The set in ascending point order: the cache's key and the order of the system's rows.
             let key = self.key
