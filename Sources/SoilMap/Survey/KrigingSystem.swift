@@ -14,26 +14,14 @@ import Foundation
 final class KrigingSystem {
     let variogram: VariogramModel
     let field: SurveyField
-    /// The most points a set can have, and the row length of its matrix (the bordered size rounded up to 4).
+    /// The most points a set can have (the k of the neighbourhood, at most the point count).
     let capacity: Int
-    private let rowCapacity: Int
-    /// Cache slots (a power of two) and the shift that maps a 64-bit hash onto them.
-    let slotCount: Int
-    private let slotShift: UInt64
-    /// Per slot, raw buffers because this is the inner loop of every kriged cell (10^6-10^7 of them): the set
-    /// (ascending point indices) and its size (-1: empty slot), whether its system is singular, the inverse of
-    /// its bordered system (rows padded with zeros to a multiple of 4: whole SIMD lanes), and the points' x, y
-    /// and z (each padded with zeros likewise).
-    private let keys: UnsafeMutablePointer<Int32>
-    private let counts: UnsafeMutablePointer<Int>
-    private let singular: UnsafeMutablePointer<Bool>
-    private let inverses: UnsafeMutablePointer<Double>
-    private let coordinates: UnsafeMutablePointer<Double>
-    /// Scratch: the semivariances to the place (then the trailing 1 and zeros), the pivot rows.
-    private let rhs: UnsafeMutablePointer<Double>
-    private let pivots: UnsafeMutablePointer<Int>
+    /// The cache, sized for the largest set met so far (a radius alone can allow every point, while sets hold a
+    /// few tens): it grows by doubling, and starts afresh then, which changes no result.
+    private var store: Store
     /// Systems inverted (a cache miss each); for tests and profiling.
     private(set) var inversions = 0
+    var slotCount: Int { store.slotCount }
 
     /// Bytes of cache per estimator (≈ 1,000 systems of 16 points); always at least one slot.
     static let cacheBudget = 4 << 20
@@ -44,31 +32,57 @@ final class KrigingSystem {
         self.variogram = variogram
         self.field = field
         self.capacity = max(1, capacity)
-        rowCapacity = Self.padded(self.capacity + 1)
-        let entryBytes = rowCapacity * rowCapacity * 8 + self.capacity * 4 + 3 * rowCapacity * 8 + 16
-        var slots = 1
-        while slots * 2 <= Self.maxSlots && slots * 2 * entryBytes <= Self.cacheBudget { slots *= 2 }
-        slotCount = slots
-        slotShift = UInt64(64 - slots.trailingZeroBitCount)
-        keys = .allocate(capacity: slots * self.capacity)
-        counts = .allocate(capacity: slots)
-        counts.initialize(repeating: -1, count: slots)
-        singular = .allocate(capacity: slots)
-        singular.initialize(repeating: false, count: slots)
-        inverses = Self.allocateLanes(slots * rowCapacity * rowCapacity)
-        coordinates = Self.allocateLanes(slots * 3 * rowCapacity)
-        coordinates.initialize(repeating: 0, count: slots * 3 * rowCapacity)
-        rhs = Self.allocateLanes(rowCapacity)
-        pivots = .allocate(capacity: rowCapacity)
+        store = Store(capacity: min(self.capacity, 64))
     }
 
-    deinit {
-        keys.deallocate(); counts.deallocate(); singular.deallocate(); inverses.deallocate()
-        coordinates.deallocate(); rhs.deallocate(); pivots.deallocate()
+    /// Per slot, raw buffers because this is the inner loop of every kriged cell (10^6-10^7 of them): the set
+    /// (ascending point indices) and its size (-1: empty slot), whether its system is singular, the inverse of
+    /// its bordered system (rows padded with zeros to a multiple of 4: whole SIMD lanes), and the points' x, y
+    /// and z (each padded with zeros likewise); scratch for the semivariances to the place and the pivot rows.
+    /// Constant fields, read once per call: no exclusivity checks in the loops.
+    private final class Store {
+        /// Points per set, row length (the bordered size rounded up to 4), slots (a power of two) and the shift
+        /// that maps a 64-bit hash onto them.
+        let capacity: Int
+        let rowCapacity: Int
+        let slotCount: Int
+        let slotShift: UInt64
+        let keys: UnsafeMutablePointer<Int32>
+        let counts: UnsafeMutablePointer<Int>
+        let singular: UnsafeMutablePointer<Bool>
+        let inverses: UnsafeMutablePointer<Double>
+        let coordinates: UnsafeMutablePointer<Double>
+        let rhs: UnsafeMutablePointer<Double>
+        let pivots: UnsafeMutablePointer<Int>
+
+        init(capacity: Int) {
+            self.capacity = capacity
+            rowCapacity = KrigingSystem.padded(capacity + 1)
+            let entryBytes = rowCapacity * rowCapacity * 8 + capacity * 4 + 3 * rowCapacity * 8 + 16
+            var slots = 1
+            while slots * 2 <= KrigingSystem.maxSlots && slots * 2 * entryBytes <= KrigingSystem.cacheBudget { slots *= 2 }
+            slotCount = slots
+            slotShift = UInt64(64 - slots.trailingZeroBitCount)
+            keys = .allocate(capacity: slots * capacity)
+            counts = .allocate(capacity: slots)
+            counts.initialize(repeating: -1, count: slots)
+            singular = .allocate(capacity: slots)
+            singular.initialize(repeating: false, count: slots)
+            inverses = KrigingSystem.allocateLanes(slots * rowCapacity * rowCapacity)
+            coordinates = KrigingSystem.allocateLanes(slots * 3 * rowCapacity)
+            coordinates.initialize(repeating: 0, count: slots * 3 * rowCapacity)
+            rhs = KrigingSystem.allocateLanes(rowCapacity)
+            pivots = .allocate(capacity: rowCapacity)
+        }
+
+        deinit {
+            keys.deallocate(); counts.deallocate(); singular.deallocate(); inverses.deallocate()
+            coordinates.deallocate(); rhs.deallocate(); pivots.deallocate()
+        }
     }
 
     /// Doubles on a 32-byte boundary: rows of whole SIMD4 lanes never straddle cache lines needlessly.
-    private static func allocateLanes(_ count: Int) -> UnsafeMutablePointer<Double> {
+    fileprivate static func allocateLanes(_ count: Int) -> UnsafeMutablePointer<Double> {
         UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 8, alignment: 32).bindMemory(to: Double.self, capacity: count)
     }
 
@@ -92,7 +106,7 @@ final class KrigingSystem {
     }
 
     @inline(__always)
-    private static func padded(_ size: Int) -> Int { (size + 3) & ~3 }
+    fileprivate static func padded(_ size: Int) -> Int { (size + 3) & ~3 }
 
     /// Kriging from the points `chosen` (ascending, at most `capacity`).
     func estimate(_ px: Double, _ py: Double, points chosen: [Int]) -> (value: Double, variance: Double) {
@@ -105,13 +119,16 @@ final class KrigingSystem {
     /// them), computing it there if it is not cached. The slot stays valid until the next call.
     func slot(for points: UnsafeBufferPointer<Int32>) -> Int {
         let n = points.count
-        precondition(n >= 1 && n <= capacity, "kriging: \(n) points in a set of at most \(capacity)")
+        precondition(n >= 1 && n <= self.capacity, "kriging: \(n) points in a set of at most \(self.capacity)")
+        if n > self.store.capacity { self.store = Store(capacity: min(self.capacity, max(n, 2 * self.store.capacity))) }
+        let current = self.store, keys = current.keys, counts = current.counts
+        let slotCount = current.slotCount, slotShift = current.slotShift
         // FNV-1a over the indices, then a multiplicative spread onto the slots.
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for point in points { hash = (hash ^ UInt64(UInt32(bitPattern: point))) &* 0x100_0000_01B3 }
         let slot = slotCount == 1 ? 0 : Int((hash &* 0x9E37_79B9_7F4A_7C15) >> slotShift)
         if counts[slot] == n {
-            let key = keys + slot * capacity
+            let key = keys + slot * current.capacity
             var same = true
             for position in 0..<n where key[position] != points[position] { same = false; break }
             if same { return slot }
@@ -124,8 +141,9 @@ final class KrigingSystem {
     /// With b = [γ₀; 1]: the estimate λᵀz = wᵀb (w = A⁻ᵀ[z; 0], kept per set) and the variance bᵀA⁻¹b, a quadratic
     /// form on the upper triangle of the symmetrised inverse (half the products of A⁻¹b).
     func estimate(_ px: Double, _ py: Double, slot: Int) -> (value: Double, variance: Double) {
-        guard !singular[slot] else { return (.nan, .nan) }
-        let n = counts[slot], size = n + 1, width = Self.padded(size)
+        let store = self.store, rowCapacity = store.rowCapacity, coordinates = store.coordinates, rhs = store.rhs
+        guard !store.singular[slot] else { return (.nan, .nan) }
+        let n = store.counts[slot], size = n + 1, width = Self.padded(size)
         let xs = UnsafeRawPointer(coordinates + slot * 3 * rowCapacity)
         let ys = xs + rowCapacity * 8, ws = ys + rowCapacity * 8
         let b = UnsafeMutableRawPointer(rhs)
@@ -146,7 +164,7 @@ final class KrigingSystem {
             value += gamma * ws.load(fromByteOffset: offset, as: SIMD4<Double>.self)
         }
         // Column block c of the upper triangle U, times b, holds the terms of rows 0...4c+3 only.
-        let upper = UnsafeRawPointer(inverses + slot * rowCapacity * rowCapacity)
+        let upper = UnsafeRawPointer(store.inverses + slot * rowCapacity * rowCapacity)
         let rowBytes = width * 8
         var variance = SIMD4<Double>()
         for offset in Swift.stride(from: 0, to: rowBytes, by: 32) {
@@ -176,6 +194,8 @@ final class KrigingSystem {
     /// pivoting (the pivots of an LU factorisation), stored in `slot` (see the fields).
     private func invert(_ chosen: UnsafeBufferPointer<Int32>, into slot: Int) {
         inversions += 1
+        let store = self.store, capacity = store.capacity, rowCapacity = store.rowCapacity, keys = store.keys
+        let counts = store.counts, singular = store.singular, coordinates = store.coordinates, rhs = store.rhs
         let n = chosen.count, size = n + 1, width = Self.padded(size)
         counts[slot] = n
         let key = keys + slot * capacity
@@ -194,7 +214,7 @@ final class KrigingSystem {
             }
         }
         for position in n..<width { xs[position] = 0; ys[position] = 0; zs[position] = 0 }
-        let a = inverses + slot * rowCapacity * rowCapacity
+        let a = store.inverses + slot * rowCapacity * rowCapacity
         // Row i from its aligned block of 4 holding i onwards (the blocks before are the mirror of rows above):
         // γ(x_j - x_i), the same bits as γ(x_i - x_j), so the matrix is symmetric to the bit.
         let rowBytes = width * 8
@@ -222,7 +242,7 @@ final class KrigingSystem {
             for j in 0..<((i / 4) * 4) { a[i * width + j] = a[j * width + i] }
         }
         singular[slot] = false
-        let pivots = self.pivots
+        let pivots = store.pivots
         for column in 0..<size {
             var pivot = column, largest = abs(a[column * width + column])
             for row in (column + 1)..<max(column + 1, size) where abs(a[row * width + column]) > largest {
