@@ -8,7 +8,8 @@ import Foundation
 ///
 /// Nearby cells share their neighbour sets, and a sweep over a block comes back to the sets of the row before, so
 /// the inverses of many systems are kept: a direct-mapped cache keyed by the set in ascending point order. A cell
-/// then costs its semivariances and one matrix-vector product (no dependent chain, unlike triangular solves).
+/// then costs its semivariances, a dot product and a quadratic form, in whole SIMD lanes (no chain of dependent
+/// additions, unlike triangular solves).
 /// A set's inverse is computed from that canonical set alone, so a cached entry holds exactly the bits a
 /// recomputation would give, and no result depends on the order cells are visited in (threads, strips).
 final class KrigingSystem {
