@@ -137,6 +137,45 @@ import GDAL
         }
     }
 
+    /// The kriging cache: a set's system found in the cache, after other sets were visited in another order and
+    /// some evicted, gives the bits of the same set computed in a fresh system; a revisited set is not recomputed.
+    /// (The values themselves are checked against PyKrige and numpy above.)
+    @Test func cachedKrigingSystemsGiveTheBitsOfFreshOnes() throws {
+        let points = try SurveyPoints.read(PointSource(path: Self.meuse, crs: "EPSG:28992"))
+        let values = try points.numericValues(of: "zinc").map { $0! }
+        let field = try SurveyField(x: points.x, y: points.y, z: values)
+        for variogram in [VariogramModel(kind: .spherical, sill: 150000, range: 900, nugget: 20000),
+                          VariogramModel(kind: .gaussian, sill: 140000, range: 800, nugget: 25000)] {
+            // 300 places over the points; their 16 closest (ties by index) in ascending point order.
+            var list = NeighbourList()
+            let places: [(Double, Double)] = (0..<300).map { index in
+                let column = Double(index % 15), row = Double(index / 15)
+                return (178_700 + 97.3 * column, 329_900 + 181.1 * row)
+            }
+            let sets: [[Int32]] = places.map { place in
+                let count = field.index.nearest(place.0, place.1, k: 16, maxDistance2: .infinity, into: &list)
+                return Array(list.indices[0..<count]).sorted()
+            }
+            let warm = KrigingSystem(variogram: variogram, field: field, capacity: 16)
+            for set in sets.reversed() { _ = set.withUnsafeBufferPointer { warm.slot(for: $0) } }
+            let before = warm.inversions
+            for (index, set) in sets.enumerated() {
+                let (px, py) = places[index]
+                let slot = set.withUnsafeBufferPointer { warm.slot(for: $0) }
+                let inversions = warm.inversions
+                let again = set.withUnsafeBufferPointer { warm.slot(for: $0) }
+                #expect(again == slot && warm.inversions == inversions, "a set looked up twice in a row is inverted once")
+                let cached = warm.estimate(px, py, slot: slot)
+                let fresh = KrigingSystem(variogram: variogram, field: field, capacity: 16)
+                let recomputed = fresh.estimate(px, py, slot: set.withUnsafeBufferPointer { fresh.slot(for: $0) })
+                #expect(cached.value.bitPattern == recomputed.value.bitPattern && cached.variance.bitPattern == recomputed.variance.bitPattern,
+                        "\(variogram.kind) at (\(px), \(py)): \(cached) vs \(recomputed)")
+                #expect(cached.value.isFinite && cached.variance > 0)
+            }
+            #expect(warm.inversions - before < sets.count / 2, "most sets were still cached from the sweep in the other order")
+        }
+    }
+
     /// k-fold: the seed decides the folds; the same seed gives the same folds, every fold has its share.
     @Test func kFoldsDrawnFromTheSeed() {
         let a = CrossValidation.folds(count: 155, folds: 5, seed: 1), b = CrossValidation.folds(count: 155, folds: 5, seed: 1)

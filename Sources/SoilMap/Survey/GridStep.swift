@@ -252,8 +252,14 @@ public struct GridStep: Step {
                                         .map { transform.centre(column: $0.0, row: top + $0.1) }
                                     estimator.prepareBlock(minX: corners.map(\.x).min()!, minY: corners.map(\.y).min()!,
                                                            maxX: corners.map(\.x).max()!, maxY: corners.map(\.y).max()!)
+                                    // Rows back and forth: each cell is next to the one before, so mostly keeps its
+                                    // neighbour set (kriging then skips the selection). The order changes no value.
                                     for row in blockRows {
-                                        for column in blockColumns { estimate(row: row, column: column) }
+                                        if (row - blockRows.lowerBound) % 2 == 0 {
+                                            for column in blockColumns { estimate(row: row, column: column) }
+                                        } else {
+                                            for column in blockColumns.reversed() { estimate(row: row, column: column) }
+                                        }
                                     }
                                 }
                             }

@@ -52,6 +52,8 @@ final class PointEstimator {
     /// The k best candidates of the cell being estimated, sorted by (distance², index).
     private var bestDistances2: [Double] = []
     private var bestIndices: [Int32] = []
+    /// Kriging: the block's candidates and the last cell's set (see KrigingNeighbours).
+    private var krigingNeighbours: KrigingNeighbours?
 
     /// gdal_grid's test for "the point is at the cell": squared distance below 1e-13.
     static let coincident2 = 1e-13
@@ -60,7 +62,13 @@ final class PointEstimator {
         self.algorithm = algorithm
         self.field = field
         self.variogram = variogram
-        if let variogram { kriging = KrigingSystem(variogram: variogram, field: field) }
+        if let variogram, case .kriging(let options) = algorithm {
+            let k = options.maxPoints == 0 ? field.count : options.maxPoints
+            kriging = KrigingSystem(variogram: variogram, field: field, capacity: min(k, field.count))
+            if let rule = neighbourRule {
+                krigingNeighbours = KrigingNeighbours(capacity: min(rule.k, field.count), limit: rule.radius * rule.radius)
+            }
+        }
     }
 
     /// The estimate at (px, py), and for kriging its variance (NaN otherwise); NaN value: no point in range.
@@ -101,6 +109,8 @@ final class PointEstimator {
         case .linear(let radius):
             return (linear(px, py, radius: radius, excluding: excluded), .nan)
         case .kriging(let options):
+            if blockReady && excluded < 0, let neighbours = krigingNeighbours { return neighbours.estimate(px, py, kriging: kriging!) }
+            krigingNeighbours?.forgetSet()  // the look-up below may reuse the slot of the block's last set
             if options.maxPoints == 0 && options.radius == 0 {
                 // One global system: every point (but the excluded one), no search.
                 if chosen.count != field.count - (excluded >= 0 ? 1 : 0) || (excluded >= 0 && chosen.contains(excluded)) {
@@ -161,11 +171,15 @@ final class PointEstimator {
             candidateX.append(field.x[Int(point)])
             candidateY.append(field.y[Int(point)])
         }
+        krigingNeighbours?.load(ids: candidates, xs: candidateX, ys: candidateY)
         blockReady = true
     }
 
     /// Back to the tree search for every place (validation points, cross-validation).
-    func endBlock() { blockReady = false }
+    func endBlock() {
+        blockReady = false
+        krigingNeighbours?.forgetSet()
+    }
 
     /// Starts the next triangle walk from the first facet (at each row start, and per validation point).
     func resetSearch() { facetHint = 0 }
