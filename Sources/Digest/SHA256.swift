@@ -41,26 +41,33 @@ public final class SHA256 {
 
     /// A file's SHA-256 and size, read in 4 MiB chunks; errno's text when it cannot be read.
     public static func file(atPath path: String) throws(FileDigestError) -> (sha256: String, size: Int64) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileDigestError(path: path, errorNumber: errno) }
-        defer { close(descriptor) }
         let hasher = SHA256()
-        let chunk = 4 << 20
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
-        defer { buffer.deallocate() }
-        var size: Int64 = 0
-        while true {
-            let count = read(descriptor, buffer, chunk)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw FileDigestError(path: path, errorNumber: errno)
-            }
-            if count == 0 { break }
-            hasher.update(UnsafeRawBufferPointer(start: buffer, count: count))
-            size += Int64(count)
-        }
+        let size = try streamFile(atPath: path) { hasher.update($0) }
         return (hasher.finalizeHex(), size)
     }
+}
+
+/// Feeds a file to `update` in 4 MiB chunks and returns its size; errno's text when it cannot be read. The one
+/// reading loop of every file digest.
+func streamFile(atPath path: String, _ update: (UnsafeRawBufferPointer) -> Void) throws(FileDigestError) -> Int64 {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw FileDigestError(path: path, errorNumber: errno) }
+    defer { close(descriptor) }
+    let chunk = 4 << 20
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
+    defer { buffer.deallocate() }
+    var size: Int64 = 0
+    while true {
+        let count = read(descriptor, buffer, chunk)
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw FileDigestError(path: path, errorNumber: errno)
+        }
+        if count == 0 { break }
+        update(UnsafeRawBufferPointer(start: buffer, count: count))
+        size += Int64(count)
+    }
+    return size
 }
 
 public struct FileDigestError: Error, Sendable, CustomStringConvertible {

@@ -1,7 +1,4 @@
 import CXXHash
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Streaming XXH3-128 (libxxhash). For scratch files that only soilmap reads back (shard parts): it catches a
 /// damaged or truncated file as surely as a checksum can, at tens of GB/s, where SHA-256 runs at about 1.4 GB/s
@@ -35,24 +32,8 @@ public final class XXH128 {
     }
 
     public static func file(atPath path: String) throws(FileDigestError) -> (xxh128: String, size: Int64) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileDigestError(path: path, errorNumber: errno) }
-        defer { close(descriptor) }
         let hasher = XXH128()
-        let chunk = 4 << 20
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
-        defer { buffer.deallocate() }
-        var size: Int64 = 0
-        while true {
-            let count = read(descriptor, buffer, chunk)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw FileDigestError(path: path, errorNumber: errno)
-            }
-            if count == 0 { break }
-            hasher.update(UnsafeRawBufferPointer(start: buffer, count: count))
-            size += Int64(count)
-        }
+        let size = try streamFile(atPath: path) { hasher.update($0) }
         return (hasher.finalizeHex(), size)
     }
 }
