@@ -149,7 +149,10 @@ public enum ShardedRun {
         }
         for part in manifest.parts {
             let partPath = (folder as NSString).appendingPathComponent(part.file)
-            guard let digest = try? XXH128.file(atPath: partPath) else { return "\(partPath): missing" }
+            let digest: (xxh128: String, size: Int64)
+            do { digest = try XXH128.file(atPath: partPath) } catch {
+                return FileManager.default.fileExists(atPath: partPath) ? error.description : "\(partPath): missing"
+            }
             guard digest.size == part.size, digest.xxh128 == part.xxh128 else { return "\(partPath): does not match its manifest (size or XXH3-128 checksum)" }
         }
         return nil
